@@ -1,0 +1,368 @@
+/*
+ * The MMU: control registers, the TLB and the walkers, behind the interface a
+ * program sees: load, store and fetch at a linear address, at the current
+ * privilege level, or take a page fault.
+ */
+import { PAGE_SHIFT, type PhysicalMemory } from './phys-memory.ts';
+import { GeneralProtectionFault, PageFault, type Access } from './fault.ts';
+import { FETCH, R_G, R_D, READ, WRITE, accessPolicy, denialReason, type AccessKind, type AccessPolicy, type PrivilegeState } from './rights.ts';
+import { Tlb } from './tlb.ts';
+import { WalkResult, type WalkMachine, type WalkStep } from './walk.ts';
+import { walk32 } from './walk-32.ts';
+import { loadPdptes, walkPae } from './walk-pae.ts';
+import { canonicalToUnsigned, walkIa32e } from './walk-ia32e.ts';
+
+// #region HW-control-registers
+export const CR0_PE = 1 << 0;
+/** CR0.WP: supervisor writes honour read-only pages. lguest's Host relies on it. */
+export const CR0_WP = 1 << 16;
+export const CR0_PG = 0x8000_0000;
+export const CR4_PSE = 1 << 4;
+export const CR4_PAE = 1 << 5;
+export const CR4_PGE = 1 << 7;
+export const CR4_SMEP = 1 << 20;
+export const CR4_SMAP = 1 << 21;
+export const EFER_LME = 1 << 8;
+export const EFER_LMA = 1 << 10;
+export const EFER_NXE = 1 << 11;
+
+/** Which walk translates linear addresses: decided by CR0.PG, CR4.PAE and EFER.LMA. */
+export type PagingMode = 'off' | '32bit' | 'pae' | 'ia32e';
+
+export interface MmuOptions {
+  /** TLB entries (a power of two). */
+  tlbSize?: number;
+  /** MAXPHYADDR: physical-address bits above it are reserved in entries. 40, as QEMU's TCG reports. */
+  maxPhysAddr?: number;
+}
+// #endregion HW-control-registers
+
+// #region HW-translate-report
+/** What `translate` says about one access: each entry read, and the outcome. */
+export interface TranslateReport {
+  mode: PagingMode;
+  vaddr: number;
+  access: Access;
+  cpl: number;
+  steps: WalkStep[];
+  ok: boolean;
+  paddr: number | null;
+  pageSize: number | null;
+  errorCode: number | null;
+  reason: string;
+}
+// #endregion HW-translate-report
+
+// #region HW-mmu
+const KINDS: Record<Access, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
+
+/**
+ * One processor's view of memory. Control registers are changed only through
+ * the write methods, because each write has consequences for the TLB.
+ */
+export class Mmu implements WalkMachine {
+  readonly tlb: Tlb;
+  readonly pdpteLo = new Uint32Array(4);
+  readonly pdpteHi = new Uint32Array(4);
+  readonly privilege: PrivilegeState = { cpl: 0, wp: false, smep: false, smap: false, ac: false, nxe: false, reportsFetch: false };
+  policy: AccessPolicy[] = [];
+  writeBack = true;
+  reservedHi = 0;
+  reservedPse36 = 0;
+  /** CR2: the linear address of the last page fault. */
+  cr2 = 0;
+  /** The error code of the last page fault. */
+  lastErrorCode = 0;
+
+  private _cr0 = CR0_PE;
+  private _cr3 = 0;
+  private _cr4 = 0;
+  private _efer = 0;
+  private _mode: PagingMode = 'off';
+  private readonly maxPhysAddr: number;
+  private readonly result = new WalkResult();
+  // The TLB-hit check per access kind: `need` includes D for writes, so a
+  // write through a clean entry walks again and sets Dirty.
+  private readonly hitNeed = new Uint16Array(3);
+  private readonly hitForbid = new Uint16Array(3);
+
+  constructor(readonly memory: PhysicalMemory, options: MmuOptions = {}) {
+    this.tlb = new Tlb(options.tlbSize ?? 1024);
+    this.maxPhysAddr = options.maxPhysAddr ?? 40;
+    this.recompute();
+  }
+
+  get cr0(): number { return this._cr0; }
+  get cr3(): number { return this._cr3; }
+  get cr4(): number { return this._cr4; }
+  get efer(): number { return this._efer; }
+  get cpl(): number { return this.privilege.cpl; }
+  get mode(): PagingMode { return this._mode; }
+  get pse(): boolean { return (this._cr4 & CR4_PSE) !== 0; }
+
+  /** MOV to CR0. Turning paging on or off flushes the whole TLB; PG with EFER.LME enters IA-32e mode. */
+  writeCr0(value: number): void {
+    value >>>= 0;
+    const wasPaging = (this._cr0 & CR0_PG) !== 0;
+    const paging = (value & CR0_PG) !== 0;
+    if (paging && !(value & CR0_PE)) throw new GeneralProtectionFault('CR0.PG=1 requires CR0.PE=1');
+    let efer = this._efer;
+    if (paging && !wasPaging && efer & EFER_LME) {
+      if (!(this._cr4 & CR4_PAE)) throw new GeneralProtectionFault('IA-32e paging requires CR4.PAE=1');
+      efer |= EFER_LMA;
+    }
+    if (!paging) efer &= ~EFER_LMA;
+    if (paging && !wasPaging && !(efer & EFER_LMA) && this._cr4 & CR4_PAE) this.loadPdptes(this._cr3);
+    this._cr0 = value;
+    this._efer = efer;
+    if (paging !== wasPaging) this.tlb.flushAll();
+    this.recompute();
+  }
+
+  /**
+   * MOV to CR3: a new address space. Non-global TLB entries go; global ones
+   * stay when CR4.PGE=1. Under PAE the four PDPTEs are loaded now, not on use.
+   */
+  writeCr3(value: number): void {
+    if (this._mode === 'pae') this.loadPdptes(value);
+    this._cr3 = value;
+    if (this._cr4 & CR4_PGE) this.tlb.flushNonGlobal();
+    else this.tlb.flushAll();
+  }
+
+  /** MOV to CR4. Changing PSE, PAE, PGE, or setting SMEP, flushes everything, globals included. */
+  writeCr4(value: number): void {
+    value >>>= 0;
+    const changed = this._cr4 ^ value;
+    if (this._efer & EFER_LMA && !(value & CR4_PAE)) throw new GeneralProtectionFault('cannot clear CR4.PAE in IA-32e mode');
+    if (this._cr0 & CR0_PG && !(this._efer & EFER_LMA) && changed & CR4_PAE && value & CR4_PAE) this.loadPdptes(this._cr3);
+    this._cr4 = value;
+    if (changed & (CR4_PSE | CR4_PAE | CR4_PGE) || (changed & value & CR4_SMEP) !== 0) this.tlb.flushAll();
+    this.recompute();
+  }
+
+  /** WRMSR to EFER. LMA is the processor's to set; changing NXE changes what entries mean, so flush. */
+  writeEfer(value: number): void {
+    value = (value & ~EFER_LMA) | (this._efer & EFER_LMA);
+    if (this._cr0 & CR0_PG && (value ^ this._efer) & EFER_LME) throw new GeneralProtectionFault('cannot change EFER.LME while paging');
+    const changed = value ^ this._efer;
+    this._efer = value;
+    if (changed & EFER_NXE) this.tlb.flushAll();
+    this.recompute();
+  }
+
+  /** Change privilege level (0–3). The TLB is not flushed: rights are checked on every access. */
+  setCpl(cpl: number): void {
+    if (!Number.isInteger(cpl) || cpl < 0 || cpl > 3) throw new RangeError(`CPL must be 0..3, got ${cpl}`);
+    this.privilege.cpl = cpl;
+    this.recompute();
+  }
+
+  /** EFLAGS.AC, which lifts SMAP for supervisor data accesses. */
+  setAc(ac: boolean): void {
+    this.privilege.ac = ac;
+    this.recompute();
+  }
+
+  /** INVLPG: drop any TLB entry for the page holding `vaddr`. */
+  invlpg(vaddr: number): void {
+    if (this._mode === 'off') return;
+    const u = this._mode === 'ia32e' ? canonicalToUnsigned(vaddr) : vaddr >>> 0;
+    this.tlb.invalidatePage(Math.floor(u / 4096));
+  }
+
+  /**
+   * Translate `vaddr` for an access of `kind`, through the TLB, walking on a
+   * miss. Returns the physical address, or -1 after recording a page fault in
+   * `cr2` and `lastErrorCode`. This is the hot path: it never throws a #PF.
+   */
+  physical(vaddr: number, kind: AccessKind): number {
+    if (this._mode === 'off') return vaddr;
+    let uaddr: number;
+    let vpn: number;
+    let slot: number;
+    const tlb = this.tlb;
+    if (this._mode === 'ia32e') {
+      uaddr = canonicalToUnsigned(vaddr);
+      vpn = Math.floor(uaddr / 4096);
+      slot = vpn % tlb.size;
+    } else {
+      if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
+      uaddr = vaddr;
+      vpn = vaddr >>> PAGE_SHIFT;
+      slot = vpn & tlb.mask;
+    }
+    if (tlb.tag[slot] === vpn) {
+      const rights = tlb.rights[slot]!;
+      const need = this.hitNeed[kind]!;
+      if ((rights & need) === need && (rights & this.hitForbid[kind]!) === 0) {
+        tlb.hits++;
+        return tlb.base[slot]! + (uaddr & 0xfff);
+      }
+    }
+    return this.miss(vaddr, uaddr, vpn, kind);
+  }
+
+  private miss(vaddr: number, uaddr: number, vpn: number, kind: AccessKind): number {
+    const r = this.result;
+    this.tlb.misses++;
+    if (!this.walk(uaddr, kind, r)) {
+      this.cr2 = vaddr;
+      this.lastErrorCode = r.errorCode;
+      return -1;
+    }
+    // Only a walk under CR4.PGE makes a global entry.
+    const rights = this._cr4 & CR4_PGE ? r.rights : r.rights & ~R_G;
+    this.tlb.insert(vpn, r.pageBase, rights, r.pageShift);
+    return r.pageBase + (uaddr & 0xfff);
+  }
+
+  private walk(uaddr: number, kind: AccessKind, out: WalkResult, trace?: WalkStep[]): boolean {
+    switch (this._mode) {
+      case '32bit': return walk32(this, uaddr, kind, out, trace);
+      case 'pae': return walkPae(this, uaddr, kind, out, trace);
+      case 'ia32e': return walkIa32e(this, uaddr, kind, out, trace);
+      case 'off': throw new Error('no walk with paging off');
+    }
+  }
+
+  /** Translate or raise the fault, setting CR2 as the processor does. */
+  private physicalOrFault(vaddr: number, kind: AccessKind): number {
+    const paddr = this.physical(vaddr, kind);
+    if (paddr < 0) throw new PageFault(this.cr2, this.lastErrorCode);
+    return paddr;
+  }
+
+  read8(vaddr: number): number {
+    return this.memory.read8(this.physicalOrFault(vaddr, READ));
+  }
+
+  read16(vaddr: number): number {
+    if ((vaddr & 0xfff) > 0xffe) return this.readSplit(vaddr, 2, READ);
+    return this.memory.read16(this.physicalOrFault(vaddr, READ));
+  }
+
+  read32(vaddr: number): number {
+    if ((vaddr & 0xfff) > 0xffc) return this.readSplit(vaddr, 4, READ);
+    return this.memory.read32(this.physicalOrFault(vaddr, READ));
+  }
+
+  /** Fetch four instruction bytes: a read that obeys execute rights instead of read rights. */
+  fetch32(vaddr: number): number {
+    if ((vaddr & 0xfff) > 0xffc) return this.readSplit(vaddr, 4, FETCH);
+    return this.memory.read32(this.physicalOrFault(vaddr, FETCH));
+  }
+
+  write8(vaddr: number, value: number): void {
+    this.memory.write8(this.physicalOrFault(vaddr, WRITE), value);
+  }
+
+  write16(vaddr: number, value: number): void {
+    if ((vaddr & 0xfff) > 0xffe) return this.writeSplit(vaddr, 2, value);
+    this.memory.write16(this.physicalOrFault(vaddr, WRITE), value);
+  }
+
+  write32(vaddr: number, value: number): void {
+    if ((vaddr & 0xfff) > 0xffc) return this.writeSplit(vaddr, 4, value);
+    this.memory.write32(this.physicalOrFault(vaddr, WRITE), value);
+  }
+
+  /** Generic access by name, for tools: `mmu.access('write', va, 4, v)`. */
+  access(access: Access, vaddr: number, value = 0): number {
+    if (access === 'write') {
+      this.write32(vaddr, value);
+      return value;
+    }
+    return access === 'read' ? this.read32(vaddr) : this.fetch32(vaddr);
+  }
+
+  /**
+   * An access that crosses into the next page needs both pages translated
+   * before any byte moves; a fault on either is reported at its own address.
+   */
+  private splitAddresses(vaddr: number, size: number, kind: AccessKind): number[] {
+    const first = this.physicalOrFault(vaddr, kind);
+    const nextPage = vaddr - (vaddr & 0xfff) + 4096;
+    const second = this.physicalOrFault(nextPage, kind);
+    return Array.from({ length: size }, (_, i) => (vaddr + i < nextPage ? first + i : second + (vaddr + i - nextPage)));
+  }
+
+  private readSplit(vaddr: number, size: number, kind: AccessKind): number {
+    const addrs = this.splitAddresses(vaddr, size, kind);
+    return addrs.reduceRight((acc, pa) => acc * 256 + this.memory.read8(pa), 0);
+  }
+
+  private writeSplit(vaddr: number, size: number, value: number): void {
+    this.splitAddresses(vaddr, size, WRITE).forEach((pa, i) => this.memory.write8(pa, (value >>> (8 * i)) & 0xff));
+  }
+
+  /**
+   * Explain a translation step by step, bypassing the TLB. By default it is a
+   * dry run that changes no Accessed or Dirty bit; `{ apply: true }` performs
+   * the walk for real (but still leaves the TLB alone).
+   */
+  translate(vaddr: number, access: Access, options: { apply?: boolean } = {}): TranslateReport {
+    const kind = KINDS[access];
+    const report: TranslateReport = {
+      mode: this._mode, vaddr, access, cpl: this.cpl, steps: [], ok: true,
+      paddr: vaddr, pageSize: null, errorCode: null, reason: 'paging is off: linear = physical',
+    };
+    if (this._mode === 'off') return report;
+    const uaddr = this._mode === 'ia32e' ? canonicalToUnsigned(vaddr) : vaddr >>> 0;
+    const out = new WalkResult();
+    this.writeBack = options.apply ?? false;
+    try {
+      report.ok = this.walk(uaddr, kind, out, report.steps);
+    } finally {
+      this.writeBack = true;
+    }
+    if (report.ok) {
+      report.paddr = out.pageBase + (uaddr & 0xfff);
+      report.pageSize = 2 ** out.pageShift;
+      report.reason = `${2 ** out.pageShift / 1024} KiB page`;
+    } else {
+      report.paddr = null;
+      report.errorCode = out.errorCode;
+      report.reason = out.reason === 'rights' ? denialReason(out.rights, kind, this.privilege) : out.reason;
+    }
+    return report;
+  }
+
+  private loadPdptes(cr3: number): void {
+    loadPdptes(this.memory, cr3, this.reservedHiFor('pae'), this.pdpteLo, this.pdpteHi);
+  }
+
+  /** Reserved high-word bits of eight-byte entries: 62:M under PAE, 51:M under IA-32e, and 63 without NXE. */
+  private reservedHiFor(mode: PagingMode): number {
+    const top = mode === 'ia32e' ? 52 : 63;
+    let mask = 0;
+    for (let bit = this.maxPhysAddr; bit < top; bit++) mask |= 1 << (bit - 32);
+    if (!(this._efer & EFER_NXE)) mask |= 1 << 31;
+    return mask >>> 0;
+  }
+
+  /** Re-derive everything that depends on control registers and privilege. */
+  private recompute(): void {
+    const cr0 = this._cr0;
+    const cr4 = this._cr4;
+    this._mode = !(cr0 & CR0_PG) ? 'off' : this._efer & EFER_LMA ? 'ia32e' : cr4 & CR4_PAE ? 'pae' : '32bit';
+    const p = this.privilege;
+    p.wp = (cr0 & CR0_WP) !== 0;
+    p.smep = (cr4 & CR4_SMEP) !== 0;
+    p.smap = (cr4 & CR4_SMAP) !== 0;
+    p.nxe = (this._efer & EFER_NXE) !== 0 && (this._mode === 'pae' || this._mode === 'ia32e');
+    p.reportsFetch = p.nxe || p.smep;
+    this.policy = [READ, WRITE, FETCH].map((k) => accessPolicy(k as AccessKind, p));
+    for (const k of [READ, WRITE, FETCH]) {
+      this.hitNeed[k] = this.policy[k]!.need | (k === WRITE ? R_D : 0);
+      this.hitForbid[k] = this.policy[k]!.forbid;
+    }
+    this.reservedHi = this.reservedHiFor(this._mode);
+    // PSE-36: PDE bits 20:13 hold physical-address bits 39:32; those at or above MAXPHYADDR, and bit 21, are reserved.
+    const m = Math.min(this.maxPhysAddr, 40);
+    let pse36 = 1 << 21;
+    for (let bit = 13 + (m - 32); bit <= 20; bit++) pse36 |= 1 << bit;
+    this.reservedPse36 = pse36;
+  }
+}
+// #endregion HW-mmu

@@ -1,0 +1,130 @@
+/*
+ * PAE paging: eight-byte entries, so a page table holds 512 of them and a
+ * physical address can pass 4 GiB. The top level shrinks to four PDPTEs that
+ * the processor copies into registers when CR3 is written. IA-32e paging
+ * (walk-ia32e.ts) reuses the lower levels of this walk unchanged.
+ */
+import type { PhysicalMemory } from './phys-memory.ts';
+import { GeneralProtectionFault } from './fault.ts';
+import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_XD_HI } from './pte.ts';
+import { R_RW, R_US, R_XD, WRITE, permits, type AccessKind } from './rights.ts';
+import { denied, notPresent, reservedBit, type WalkMachine, type WalkResult, type WalkStep } from './walk.ts';
+
+// #region HW-walk-pae-pdpte
+/** PDPTE bits that must be zero: 2:1 and 8:5 (no R/W, U/S, A, D, PS or G at this level). */
+const PDPTE_RESERVED_LO = 0x0000_01e6;
+
+/**
+ * Load the four PDPTE registers from the 32-byte-aligned table CR3 names, as
+ * MOV to CR3 does under PAE. A present PDPTE with a reserved bit makes the
+ * MOV itself fail with #GP, and the registers keep their old values.
+ */
+export function loadPdptes(
+  mem: PhysicalMemory, cr3: number, reservedHi: number, lo: Uint32Array, hi: Uint32Array,
+): void {
+  const base = (cr3 & 0xffff_ffe0) >>> 0;
+  const newLo = new Uint32Array(4);
+  const newHi = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) {
+    newLo[i] = mem.read32(base + i * 8);
+    newHi[i] = mem.read32(base + i * 8 + 4);
+    if (newLo[i]! & PTE_P && (newLo[i]! & PDPTE_RESERVED_LO || newHi[i]! & (reservedHi | PTE_XD_HI))) {
+      throw new GeneralProtectionFault(`PDPTE ${i} at 0x${(base + i * 8).toString(16)} has reserved bits set`);
+    }
+  }
+  lo.set(newLo);
+  hi.set(newHi);
+}
+// #endregion HW-walk-pae-pdpte
+
+// #region HW-walk-8byte
+/** One level of an eight-byte-entry walk. */
+export interface Level8 {
+  name: WalkStep['level'];
+  /** log2 of the bytes one entry at this level covers. */
+  shift: number;
+  /** With PS=1 here, the low-word bits that must be zero (PS itself where large pages are not allowed). */
+  largeReservedLo: number;
+}
+
+export const PML4: Level8 = { name: 'PML4E', shift: 39, largeReservedLo: PTE_PS };
+/** A PDPTE with PS=1 maps 1 GiB; bits 29:13 must be zero (bit 12 is PAT). */
+export const PDPT: Level8 = { name: 'PDPTE', shift: 30, largeReservedLo: 0x3fff_e000 };
+/** A PDE with PS=1 maps 2 MiB; bits 20:13 must be zero (bit 12 is PAT). */
+export const PD: Level8 = { name: 'PDE', shift: 21, largeReservedLo: 0x001f_e000 };
+export const PT: Level8 = { name: 'PTE', shift: 12, largeReservedLo: 0 };
+
+/**
+ * Walk eight-byte entries from the table at `table` down through `levels`.
+ * `rights` holds what the levels above allowed. `uaddr` is the linear
+ * address as an unsigned number (IA-32e addresses reach 2^48).
+ */
+export function walk8(
+  m: WalkMachine, uaddr: number, kind: AccessKind, out: WalkResult, trace: WalkStep[] | undefined,
+  table: number, levels: readonly Level8[], rights: number,
+): boolean {
+  const mem = m.memory;
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!;
+    const index = Math.floor(uaddr / 2 ** level.shift) % 512;
+    const addr = table + index * 8;
+    const lo = mem.read32(addr);
+    const hi = mem.read32(addr + 4);
+    const record = (after: number) => trace?.push(step8(level.name, index, addr, lo, hi, after));
+    if (!(lo & PTE_P)) return record(lo), notPresent(m, kind, out, level.name);
+
+    const last = i === levels.length - 1;
+    const large = !last && (lo & PTE_PS) !== 0;
+    if (hi & m.reservedHi || (large && lo & level.largeReservedLo)) {
+      return record(lo), reservedBit(m, kind, out, level.name);
+    }
+    // Rights narrow at every level: R/W and U/S by AND, XD by OR.
+    rights &= lo | ~(R_RW | R_US);
+    if (m.privilege.nxe && hi & PTE_XD_HI) rights |= R_XD;
+
+    if (!last && !large) {
+      const after = lo | PTE_A;
+      if (after !== lo && m.writeBack) mem.write32(addr, after);
+      record(after);
+      table = frame(lo, hi, 12);
+      continue;
+    }
+
+    if (!permits(rights, m.policy[kind]!)) return record(lo), denied(m, kind, out, rights);
+    const after = lo | PTE_A | (kind === WRITE ? PTE_D : 0);
+    if (after !== lo && m.writeBack) mem.write32(addr, after);
+    record(after);
+    out.pageShift = level.shift;
+    out.pageBase = frame(lo, hi, level.shift) + (uaddr % 2 ** level.shift) - (uaddr % 4096);
+    out.rights = rights | (after & (PTE_D | PTE_G));
+    return true;
+  }
+  throw new Error('walk8 needs at least one level');
+}
+
+/** The physical address an entry names, aligned to a page of 2^shift bytes (bits 51:shift). */
+function frame(lo: number, hi: number, shift: number): number {
+  const lowMask = shift >= 32 ? 0 : (0xffff_ffff << shift) >>> 0;
+  return (hi & 0x000f_ffff) * 0x1_0000_0000 + ((lo & lowMask) >>> 0);
+}
+
+function step8(level: WalkStep['level'], index: number, entryAddr: number, lo: number, hi: number, afterLo: number): WalkStep {
+  const high = BigInt(hi >>> 0) << 32n;
+  return { level, index, entryAddr, size: 8, before: high | BigInt(lo >>> 0), after: high | BigInt(afterLo >>> 0) };
+}
+// #endregion HW-walk-8byte
+
+// #region HW-walk-pae
+/** Walk PAE paging: a PDPTE register, then a page directory and (unless 2 MiB) a page table. */
+export function walkPae(m: WalkMachine, vaddr: number, kind: AccessKind, out: WalkResult, trace?: WalkStep[]): boolean {
+  const i = vaddr >>> 30;
+  const lo = m.pdpteLo[i]!;
+  const hi = m.pdpteHi[i]!;
+  // The PDPTE comes from a register, not memory: the walk never sets its bits.
+  const from = ((m.cr3 & 0xffff_ffe0) >>> 0) + i * 8;
+  trace?.push(step8('PDPTE', i, from, lo, hi, lo));
+  if (!(lo & PTE_P)) return notPresent(m, kind, out, 'PDPTE');
+  // PDPTEs carry no rights of their own: everything is decided below.
+  return walk8(m, vaddr, kind, out, trace, frame(lo, hi, 12), [PD, PT], R_RW | R_US);
+}
+// #endregion HW-walk-pae
