@@ -53,7 +53,7 @@ export interface TranslateReport {
 }
 // #endregion HW-translate-report
 
-// #region HW-mmu
+// #region HW-mmu-state
 const KINDS: Record<Access, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
 
 /**
@@ -100,6 +100,9 @@ export class Mmu implements WalkMachine {
   get mode(): PagingMode { return this._mode; }
   get pse(): boolean { return (this._cr4 & CR4_PSE) !== 0; }
 
+  // #endregion HW-mmu-state
+
+  // #region HW-mmu-control
   /** MOV to CR0. Turning paging on or off flushes the whole TLB; PG with EFER.LME enters IA-32e mode. */
   writeCr0(value: number): void {
     value >>>= 0;
@@ -171,6 +174,9 @@ export class Mmu implements WalkMachine {
     this.tlb.invalidatePage(Math.floor(u / 4096));
   }
 
+  // #endregion HW-mmu-control
+
+  // #region HW-mmu-physical
   /**
    * Translate `vaddr` for an access of `kind`, through the TLB, walking on a
    * miss. Returns the physical address, or -1 after recording a page fault in
@@ -226,6 +232,9 @@ export class Mmu implements WalkMachine {
     }
   }
 
+  // #endregion HW-mmu-physical
+
+  // #region HW-mmu-access
   /** Translate or raise the fault, setting CR2 as the processor does. */
   private physicalOrFault(vaddr: number, kind: AccessKind): number {
     const paddr = this.physical(vaddr, kind);
@@ -296,6 +305,9 @@ export class Mmu implements WalkMachine {
     this.splitAddresses(vaddr, size, WRITE).forEach((pa, i) => this.memory.write8(pa, (value >>> (8 * i)) & 0xff));
   }
 
+  // #endregion HW-mmu-access
+
+  // #region HW-mmu-translate
   /**
    * Explain a translation step by step, bypassing the TLB. By default it is a
    * dry run that changes no Accessed or Dirty bit; `{ apply: true }` performs
@@ -319,7 +331,7 @@ export class Mmu implements WalkMachine {
     if (report.ok) {
       report.paddr = out.pageBase + (uaddr & 0xfff);
       report.pageSize = 2 ** out.pageShift;
-      report.reason = `${2 ** out.pageShift / 1024} KiB page`;
+      report.reason = out.pageShift >= 20 ? `${2 ** (out.pageShift - 20)} MiB page` : `${2 ** (out.pageShift - 10)} KiB page`;
     } else {
       report.paddr = null;
       report.errorCode = out.errorCode;
@@ -328,6 +340,9 @@ export class Mmu implements WalkMachine {
     return report;
   }
 
+  // #endregion HW-mmu-translate
+
+  // #region HW-mmu-derived
   private loadPdptes(cr3: number): void {
     loadPdptes(this.memory, cr3, this.reservedHiFor('pae'), this.pdpteLo, this.pdpteHi);
   }
@@ -365,4 +380,4 @@ export class Mmu implements WalkMachine {
     this.reservedPse36 = pse36;
   }
 }
-// #endregion HW-mmu
+// #endregion HW-mmu-derived

@@ -56,6 +56,12 @@ export function walk32(m: WalkMachine, vaddr: number, kind: AccessKind, out: Wal
   return true;
 }
 
+function step32(level: 'PDE' | 'PTE', index: number, entryAddr: number, before: number, after: number): WalkStep {
+  return { level, index, entryAddr, size: 4, before: BigInt(before >>> 0), after: BigInt(after >>> 0) };
+}
+// #endregion HW-walk-32
+
+// #region HW-walk-32-large
 /**
  * A PDE with PS=1 under CR4.PSE maps 4 MiB directly. Bits 20:13 carry
  * physical-address bits 39:32 (PSE-36); bit 21 is reserved.
@@ -83,8 +89,4 @@ function leaf4M(
   out.rights = rights | (after & (PTE_D | PTE_G));
   return true;
 }
-
-function step32(level: 'PDE' | 'PTE', index: number, entryAddr: number, before: number, after: number): WalkStep {
-  return { level, index, entryAddr, size: 4, before: BigInt(before >>> 0), after: BigInt(after >>> 0) };
-}
-// #endregion HW-walk-32
+// #endregion HW-walk-32-large

@@ -1,0 +1,66 @@
+/** The site's stylesheet and its one small script: dark mode, copy buttons. */
+
+export const PAGE_CSS = `
+:root { --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --accent: #0969da; --code-bg: #f6f8fa; --claim: #dafbe1; --hl: #fff8c5; }
+html.dark { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #30363d; --accent: #4493f8; --code-bg: #161b22; --claim: #12261e; --hl: #3b3416; }
+html.dark .shiki, html.dark .shiki span { color: var(--shiki-dark) !important; background-color: var(--shiki-dark-bg) !important; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); background: var(--bg); font: 16px/1.6 system-ui, sans-serif; }
+a { color: var(--accent); }
+header.top { display: flex; justify-content: space-between; align-items: center; padding: .5rem 1rem; border-bottom: 1px solid var(--line); position: sticky; top: 0; background: var(--bg); z-index: 2; }
+header.top a { margin-right: 1rem; text-decoration: none; }
+.brand { font-weight: 700; }
+#theme-toggle { background: none; border: 1px solid var(--line); color: var(--fg); border-radius: 4px; cursor: pointer; }
+.frame { display: grid; grid-template-columns: 16rem minmax(0, 1fr) 14rem; gap: 2rem; max-width: 90rem; margin: 0 auto; }
+.sidebar { padding: 1rem; font-size: .9rem; border-right: 1px solid var(--line); }
+.sidebar h2 { font-size: .75rem; text-transform: uppercase; color: var(--muted); margin: 1rem 0 .25rem; }
+.sidebar ol { padding-left: 1.2rem; margin: 0; }
+.sidebar li.current > a { font-weight: 700; }
+.h-range { color: var(--muted); font-size: .8em; white-space: nowrap; }
+main { padding: 1rem 0 4rem; min-width: 0; }
+.toc { font-size: .85rem; padding-top: 1rem; position: sticky; top: 3rem; align-self: start; }
+.toc h2 { font-size: .75rem; text-transform: uppercase; color: var(--muted); }
+.toc ol { list-style: none; padding: 0; } .toc .l3 { padding-left: 1rem; }
+.chapter-meta { color: var(--muted); font-size: .85rem; text-transform: uppercase; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
+pre { overflow-x: auto; padding: .75rem 1rem; border-radius: 6px; background: var(--code-bg); position: relative; }
+figure { margin: 1rem 0; }
+figure.woven figcaption, figure.transcript figcaption { font-size: .8rem; color: var(--muted); border: 1px solid var(--line); border-bottom: 0; padding: .25rem .75rem; border-radius: 6px 6px 0 0; }
+figure.woven pre, figure.transcript pre { margin-top: 0; border-radius: 0 0 6px 6px; border: 1px solid var(--line); }
+.region { font-family: ui-monospace, monospace; font-weight: 600; color: var(--fg); }
+figure.woven .line::before { content: attr(data-line); display: inline-block; width: 3.5em; margin-right: 1em; text-align: right; color: var(--muted); user-select: none; }
+figure.woven .line.highlighted { background: var(--hl); }
+.source-title { font-size: 1.2rem; }
+main > pre.shiki .line::before { content: attr(data-line); display: inline-block; width: 3.5em; margin-right: 1em; text-align: right; color: var(--muted); }
+.shiki .line:target { background: var(--hl); }
+.claim { border-left: 4px solid #1a7f37; background: var(--claim); padding: .25rem 1rem; margin: 1rem 0; border-radius: 0 6px 6px 0; }
+.claim-tag { font-size: .75rem; color: var(--muted); }
+.weave-error { color: #fff; background: #cf222e; padding: .5rem 1rem; border-radius: 6px; font-family: monospace; }
+.pager { display: flex; justify-content: space-between; margin-top: 3rem; border-top: 1px solid var(--line); padding-top: 1rem; }
+table { border-collapse: collapse; font-size: .9rem; } td, th { border: 1px solid var(--line); padding: .25rem .5rem; vertical-align: top; }
+.status-ported td:nth-child(3) { color: #1a7f37; } .status-diverges td:nth-child(3) { color: #9a6700; } .status-planned td:nth-child(3) { color: #cf222e; }
+.copy { position: absolute; top: .25rem; right: .25rem; font-size: .75rem; opacity: .6; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
+.header-anchor { color: inherit; text-decoration: none; }
+@media (max-width: 70rem) { .frame { grid-template-columns: 1fr; } .sidebar, .toc { display: none; } main { padding: 1rem; } }
+body.print main { max-width: 50rem; margin: 0 auto; }
+@media print { header.top, .sidebar, .toc, .pager, .copy, #theme-toggle { display: none; } .frame { display: block; } .print-chapter { break-before: page; } pre { white-space: pre-wrap; } }
+`;
+
+export const PAGE_JS = `
+document.getElementById('theme-toggle')?.addEventListener('click', () => {
+  const dark = document.documentElement.classList.toggle('dark');
+  localStorage.setItem('theme', dark ? 'dark' : 'light');
+});
+for (const pre of document.querySelectorAll('pre')) {
+  const button = document.createElement('button');
+  button.className = 'copy';
+  button.type = 'button';
+  button.textContent = 'copy';
+  button.addEventListener('click', async () => {
+    const code = pre.querySelector('code') ?? pre;
+    try { await navigator.clipboard.writeText(code.innerText); button.textContent = 'copied'; }
+    catch { button.textContent = 'select + copy'; }
+  });
+  pre.appendChild(button);
+}
+`;

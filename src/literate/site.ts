@@ -1,0 +1,262 @@
+/**
+ * The site: every chapter rendered through the book's markdown-it pipeline,
+ * highlighted by shiki with the real line numbers of each woven region, with
+ * the conformance map, source views and typedoc's API reference beside it.
+ *
+ * The build checks the book first and refuses to produce a site from a book
+ * that has drifted from its code.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import anchor from 'markdown-it-anchor';
+import type MarkdownIt from 'markdown-it';
+import { createHighlighter, type Highlighter } from 'shiki';
+import { bookMarkdown, checkBook, claimIndex, loadBook, PARTS, type Book, type Chapter } from './book.ts';
+import { scanClaimTests, type ClaimTest } from './claims.ts';
+import { formatError } from './regions.ts';
+import { SourceTree } from './sources.ts';
+import { checkTranscripts } from './transcripts.ts';
+import type { WovenMeta } from './weave.ts';
+import { PAGE_CSS, PAGE_JS } from './site-assets.ts';
+
+export interface SiteOptions {
+  root: string;
+  out: string;
+  /** Skip typedoc (tests that only need the chapters). */
+  api?: boolean;
+  /** Skip running the examples (they are checked by npm test anyway). */
+  transcripts?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface SiteResult {
+  pages: string[];
+  errors: string[];
+  ms: number;
+}
+
+const THEMES = { light: 'github-light', dark: 'github-dark' } as const;
+
+export async function buildSite(options: SiteOptions): Promise<SiteResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const { root, out } = options;
+  const highlighter = await createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: ['ts', 'sh', 'json', 'yaml'] });
+  const tree = new SourceTree(root);
+  const tests = scanClaimTests(tree);
+  const md = siteMarkdown(tree, tests, highlighter);
+  const book = loadBook(root, md);
+  const errors = checkBook(book).map(formatError);
+  if (options.transcripts !== false) {
+    const checks = book.chapters.flatMap((ch) => ch.env.transcripts.map((t) => ({ chapter: ch.path, ...t })));
+    errors.push(...(await checkTranscripts(root, checks)).map(formatError));
+  }
+  if (errors.length) return { pages: [], errors, ms: performance.now() - started };
+
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const pages: string[] = [];
+  const write = (rel: string, html: string) => {
+    mkdirSync(dirname(join(out, rel)), { recursive: true });
+    writeFileSync(join(out, rel), html);
+    pages.push(rel);
+  };
+  writeFileSync(join(out, 'site.css'), PAGE_CSS);
+  writeFileSync(join(out, 'site.js'), PAGE_JS);
+
+  const chapters = book.chapters;
+  chapters.forEach((ch, i) => {
+    const body = md.renderer.render(ch.tokens, md.options, ch.env);
+    write(pageOf(ch), layout(book, ch.title, body, {
+      current: ch, prev: chapters[i - 1], next: chapters[i + 1], toc: tocOf(ch),
+    }));
+  });
+  write('index.html', layout(book, 'lguest-journey', contentsPage(book), {}));
+  write('conformance.html', layout(book, 'Conformance with lguest', conformancePage(book, md), {}));
+  write('print.html', printPage(book, md));
+
+  // Source views: every file a caption or a claim links to.
+  const sources = new Set<string>();
+  for (const ch of chapters) for (const inc of ch.env.includes) sources.add(inc.file);
+  for (const t of tests) sources.add(t.file);
+  for (const file of tree.files('src')) sources.add(file); // typedoc's source links land here
+  for (const file of [...sources].sort()) {
+    const code = readFileSync(join(root, file), 'utf8');
+    const html = highlighter.codeToHtml(code.replace(/\n$/, ''), {
+      lang: 'ts', themes: THEMES, defaultColor: 'light',
+      transformers: [{ line(node, line) { node.properties['id'] = `L${line}`; node.properties['data-line'] = line; } }],
+    });
+    write(`source/${file}.html`, layout(book, file, `<h1 class="source-title">${esc(file)}</h1>${html}`, { depth: file.split('/').length }));
+  }
+  log(`rendered ${pages.length} pages`);
+
+  if (options.api !== false) {
+    const apiErrors = await buildApi(root, join(out, 'api'));
+    if (apiErrors.length) return { pages, errors: apiErrors, ms: performance.now() - started };
+    pages.push('api/index.html');
+  }
+  return { pages, errors: [], ms: performance.now() - started };
+}
+
+/** The book's markdown-it with the site's additions: anchors, shiki, woven captions, claim links. */
+export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter): MarkdownIt {
+  const md = bookMarkdown(tree, { tests: claimIndex(tests), testHref: (t) => `source/${t.file}.html#L${t.line}` });
+  md.use(anchor, { level: [2, 3], permalink: anchor.permalink.headerLink() });
+  md.options.highlight = (code, lang) => {
+    const known = highlighter.getLoadedLanguages().includes(lang);
+    return highlighter.codeToHtml(code.replace(/\n$/, ''), { lang: known ? lang : 'text', themes: THEMES, defaultColor: 'light' });
+  };
+  const fence = md.renderer.rules.fence!;
+  md.renderer.rules.fence = (tokens, idx, options, env, self) => {
+    const meta = tokens[idx]!.meta as WovenMeta | null;
+    if (!meta?.woven) return fence(tokens, idx, options, env, self);
+    const html = highlighter.codeToHtml(tokens[idx]!.content.replace(/\n$/, ''), {
+      lang: tokens[idx]!.info || 'ts', themes: THEMES, defaultColor: 'light',
+      transformers: [{
+        line(node, line) {
+          const n = meta.firstLine + line - 1;
+          node.properties['data-line'] = n;
+          if (meta.highlight.includes(n)) this.addClassToHast(node, 'highlighted');
+        },
+      }],
+    });
+    const h = meta.h === undefined ? '' : ` · <span class="h-tag">H:${String(meta.h).padStart(3, '0')}</span>`;
+    const where = `<a href="source/${esc(meta.file)}.html#L${meta.firstLine}">${esc(meta.file)}</a> · lines ${meta.firstLine}–${meta.lastLine}${h}`;
+    return `<figure class="woven" id="region-${esc(meta.region)}"><figcaption><span class="region">${esc(meta.region)}</span> · ${where}</figcaption>${html}</figure>\n`;
+  };
+  return md;
+}
+
+function pageOf(ch: Chapter): string {
+  return `${String(ch.number).padStart(2, '0')}-${ch.slug}.html`;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+interface LayoutOptions {
+  current?: Chapter;
+  prev?: Chapter | undefined;
+  next?: Chapter | undefined;
+  toc?: { level: number; id: string; text: string }[];
+  /** How many folders below the site root the page sits. */
+  depth?: number;
+}
+
+function hRange(ch: Chapter): string {
+  return ch.h ? `H:${String(ch.h[0]).padStart(3, '0')}–${String(ch.h[1]).padStart(3, '0')}` : '';
+}
+
+function layout(book: Book, title: string, body: string, o: LayoutOptions): string {
+  const base = o.depth ? '../'.repeat(o.depth) : '';
+  const sidebar = PARTS.map((part) => {
+    const list = book.chapters.filter((c) => c.part === part);
+    if (!list.length) return '';
+    const items = list.map((c) => `<li${c === o.current ? ' class="current"' : ''}><a href="${base}${pageOf(c)}">${esc(c.title)}</a>${c.h ? ` <span class="h-range">${hRange(c)}</span>` : ''}</li>`).join('');
+    return `<h2>${part}</h2><ol>${items}</ol>`;
+  }).join('');
+  const toc = o.toc?.length
+    ? `<nav class="toc" aria-label="On this page"><h2>On this page</h2><ol>${o.toc.map((t) => `<li class="l${t.level}"><a href="#${esc(t.id)}">${esc(t.text)}</a></li>`).join('')}</ol></nav>`
+    : '';
+  const pager = o.current
+    ? `<nav class="pager">${o.prev ? `<a rel="prev" href="${pageOf(o.prev)}">← ${esc(o.prev.title)}</a>` : '<span></span>'}${o.next ? `<a rel="next" href="${pageOf(o.next)}">${esc(o.next.title)} →</a>` : ''}</nav>`
+    : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · lguest-journey</title>
+<link rel="stylesheet" href="${base}site.css">
+<script>document.documentElement.classList.toggle('dark', localStorage.getItem('theme') === 'dark' || (!localStorage.getItem('theme') && matchMedia('(prefers-color-scheme: dark)').matches));</script>
+</head>
+<body>
+<header class="top"><a class="brand" href="${base}index.html">lguest-journey</a>
+<nav><a href="${base}conformance.html">Conformance</a> <a href="${base}api/index.html">API</a> <a href="${base}print.html">Print</a>
+<button id="theme-toggle" type="button" aria-label="Toggle dark mode">◐</button></nav></header>
+<div class="frame">
+<nav class="sidebar" aria-label="Chapters">${sidebar}</nav>
+<main>${o.current ? `<p class="chapter-meta">${esc(o.current.part)}${o.current.h ? ` · ${hRange(o.current)}` : ''}</p>` : ''}
+${body}
+${pager}</main>
+${toc}
+</div>
+<script src="${base}site.js"></script>
+</body>
+</html>
+`;
+}
+
+function tocOf(ch: Chapter): { level: number; id: string; text: string }[] {
+  const toc: { level: number; id: string; text: string }[] = [];
+  ch.tokens.forEach((t, i) => {
+    if (t.type !== 'heading_open' || (t.tag !== 'h2' && t.tag !== 'h3')) return;
+    const id = t.attrGet('id');
+    const text = ch.tokens[i + 1]?.children?.filter((c) => c.type === 'text' || c.type === 'code_inline').map((c) => c.content).join('') ?? '';
+    if (id) toc.push({ level: Number(t.tag[1]), id, text });
+  });
+  return toc;
+}
+
+function contentsPage(book: Book): string {
+  const parts = PARTS.map((part) => {
+    const list = book.chapters.filter((c) => c.part === part);
+    if (!list.length) return '';
+    return `<h2>${part[0]!.toUpperCase()}${part.slice(1)}</h2><ol class="contents">${list.map((c) => `<li><a href="${pageOf(c)}">${esc(c.title)}</a>${c.h ? ` <span class="h-range">${hRange(c)}</span>` : ''}</li>`).join('')}</ol>`;
+  }).join('');
+  return `<h1>lguest-journey</h1><p>A literate journey through x86 paging and lguest's shadow page tables, in TypeScript.</p>${parts}`;
+}
+
+function conformancePage(book: Book, md: MarkdownIt): string {
+  const c = book.conformance;
+  const entries = new Map(c.entries.map((e) => [e.h, e]));
+  const where = new Map<string, string>();
+  for (const ch of book.chapters) for (const inc of ch.env.includes) where.set(inc.region, `${pageOf(ch)}#region-${inc.region}`);
+  const counts = new Map<string, number>();
+  for (const e of c.entries) counts.set(e.status, (counts.get(e.status) ?? 0) + 1);
+  const rows = c.journey.map((j) => {
+    const e = entries.get(j.h);
+    const regions = (e?.regions ?? []).map((r) => `<a href="${esc(where.get(r) ?? '#')}"><code>${esc(r)}</code></a>`).join(' ');
+    return `<tr class="status-${esc(e?.status ?? 'missing')}"><td>H:${String(j.h).padStart(3, '0')}</td><td>${md.renderInline(j.title)}</td><td>${esc(e?.status ?? 'missing')}</td><td>${regions}</td><td>${e?.note ? md.renderInline(e.note) : ''}</td></tr>`;
+  }).join('\n');
+  const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(' · ');
+  return `<h1>Conformance with lguest</h1><p>Every <code>H:</code> section of lguest's Host journey, and what this book does with it: ${summary}.</p>
+<table class="conformance"><thead><tr><th>H:</th><th>lguest</th><th>status</th><th>our regions</th><th>note</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function printPage(book: Book, md: MarkdownIt): string {
+  const toc = book.chapters.map((c) => `<li><a href="#ch-${c.number}">${esc(c.title)}</a></li>`).join('');
+  const body = book.chapters.map((c) => `<section class="print-chapter" id="ch-${c.number}">${md.renderer.render(c.tokens, md.options, c.env)}</section>`).join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lguest-journey (print)</title><link rel="stylesheet" href="site.css"></head>
+<body class="print"><main><h1>lguest-journey</h1><nav class="print-toc"><h2>Contents</h2><ol>${toc}</ol></nav>${body}</main><script src="site.js"></script></body></html>`;
+}
+
+/** The folders whose exports make up the API reference. */
+const API_FOLDERS = ['src/hw', 'src/host', 'src/guest', 'src/tools'];
+
+/** typedoc over the public modules, into `out`. Returns error lines (empty when it worked). */
+async function buildApi(root: string, out: string): Promise<string[]> {
+  const td = await import('typedoc');
+  const app = await td.Application.bootstrapWithPlugins({
+    entryPoints: API_FOLDERS.filter((d) => existsSync(join(root, d)) && readdirSync(join(root, d)).some((f) => f.endsWith('.ts'))).map((d) => `${d}/*.ts`),
+    // Source links go to the site's own source views, which carry line anchors.
+    disableGit: true,
+    basePath: root,
+    sourceLinkTemplate: '../../source/{path}.html#L{line}',
+    tsconfig: join(root, 'tsconfig.json'),
+    out,
+    name: 'lguest-journey API',
+    excludePrivate: true,
+    validation: { notExported: false, invalidLink: true, invalidPath: true },
+    treatWarningsAsErrors: true,
+    logLevel: 'Warn',
+    githubPages: false,
+  });
+  const project = await app.convert();
+  if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return ['typedoc: the API reference did not build cleanly (see messages above)'];
+  await app.generateDocs(project, out);
+  return app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [];
+}
+
+export { loadBook };

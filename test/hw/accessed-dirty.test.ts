@@ -1,0 +1,50 @@
+import { describe, expect } from 'vitest';
+import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { claim } from '../support/claim.ts';
+import { faultOf, machine32 } from '../support/machine.ts';
+
+const AD = PTE_A | PTE_D;
+
+describe('Accessed and Dirty', () => {
+  claim('accessed-on-read', () => {
+    const { space, mmu } = machine32();
+    space.map(0x1000, 0x7000, PTE_P | PTE_RW);
+    mmu.read8(0x1000);
+    expect(space.pde(0x1000) & AD).toBe(PTE_A);
+    expect(space.pte(0x1000) & AD).toBe(PTE_A);
+  });
+
+  claim('dirty-only-in-leaf', () => {
+    const { space, mmu } = machine32();
+    space.map(0x1000, 0x7000, PTE_P | PTE_RW);
+    mmu.write8(0x1000, 1);
+    expect(space.pde(0x1000) & AD).toBe(PTE_A);
+    expect(space.pte(0x1000) & AD).toBe(AD);
+  });
+
+  claim('rights-fault-accessed-upper-only', () => {
+    const { space, mmu } = machine32();
+    space.map(0x1000, 0x7000, PTE_P | PTE_RW); // supervisor page
+    mmu.setCpl(3);
+    faultOf(() => mmu.read8(0x1000));
+    expect(space.pde(0x1000) & PTE_A).toBe(PTE_A);
+    expect(space.pte(0x1000) & AD).toBe(0);
+    // And a not-present leaf: the directory entry was used, so it is Accessed.
+    space.map(0x0040_0000, 0x8000, 0);
+    faultOf(() => mmu.read8(0x0040_0000));
+    expect(space.pde(0x0040_0000) & PTE_A).toBe(PTE_A);
+  });
+
+  claim('write-after-read-sets-dirty', () => {
+    const { space, mmu } = machine32();
+    space.map(0x1000, 0x7000, PTE_P | PTE_RW | PTE_US);
+    mmu.read8(0x1000); // the TLB now holds a clean entry
+    expect(space.pte(0x1000) & PTE_D).toBe(0);
+    const misses = mmu.tlb.misses;
+    mmu.write8(0x1000, 1);
+    expect(mmu.tlb.misses).toBe(misses + 1); // the write walked again…
+    expect(space.pte(0x1000) & PTE_D).toBe(PTE_D); // …and set Dirty
+    mmu.write8(0x1001, 2);
+    expect(mmu.tlb.misses).toBe(misses + 1); // now the entry is dirty, writes hit
+  });
+});

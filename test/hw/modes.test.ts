@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { GeneralProtectionFault, PF_P, PF_RSVD } from '../../src/hw/fault.ts';
+import { CR0_PE, CR0_PG, CR4_PAE, CR4_PSE, EFER_LME, Mmu } from '../../src/hw/mmu.ts';
+import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
+import { PTE_P, PTE_PS, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { READ } from '../../src/hw/rights.ts';
+import { runVectorText } from '../../src/tools/vectors.ts';
+import { claim } from '../support/claim.ts';
+import { faultOf, machine32, machinePae } from '../support/machine.ts';
+
+const PRW = PTE_P | PTE_RW;
+
+describe('large pages, PAE and long mode', () => {
+  claim('pse-4m-page', () => {
+    const on = machine32({ cr4: CR4_PSE });
+    on.space.map4M(0x0040_0000, 0x0080_0000, PRW);
+    expect(on.mmu.physical(0x0052_3456, READ)).toBe(0x0092_3456);
+    // Without CR4.PSE the PS bit is ignored: the entry names a page table
+    // (here frame 0x800, which holds zeroes), so the walk finds no PTE.
+    const off = machine32();
+    off.space.map4M(0x0040_0000, 0x0008_0000, PRW);
+    expect(faultOf(() => off.mmu.read8(0x0052_3456)).errorCode & PF_P).toBe(0);
+  });
+
+  claim('pse-reserved-bit21', () => {
+    const { space, mmu, memory } = machine32({ cr4: CR4_PSE });
+    const at = space.map4M(0x0040_0000, 0x0080_0000, PRW);
+    memory.write32(at, memory.read32(at) | (1 << 21));
+    expect(faultOf(() => mmu.read8(0x0040_0000)).errorCode).toBe(PF_P | PF_RSVD);
+  });
+
+  claim('pae-pdptes-loaded-on-cr3', () => {
+    const { space, mmu, memory } = machinePae((s) => { s.map(0x1000, 0x7000, PRW); });
+    expect(mmu.physical(0x1000, READ)).toBe(0x7000);
+    // Clear PDPTE 0 in memory: the processor does not notice…
+    memory.write32(space.cr3, 0);
+    mmu.tlb.flushAll();
+    expect(mmu.physical(0x1000, READ)).toBe(0x7000);
+    // …until CR3 is written again, which reloads all four.
+    mmu.writeCr3(space.cr3);
+    expect(mmu.physical(0x1000, READ)).toBe(-1);
+  });
+
+  claim('pae-pdpte-reserved-gp', () => {
+    const { space, mmu, memory } = machinePae((s) => { s.map(0x1000, 0x7000, PRW); });
+    memory.write32(space.cr3, memory.read32(space.cr3) | PTE_RW); // R/W is reserved in a PAE PDPTE
+    expect(() => mmu.writeCr3(space.cr3)).toThrow(GeneralProtectionFault);
+  });
+
+  claim('pae-2m-page', () => {
+    const { mmu } = machinePae((s) => { s.map2M(0x0020_0000, 0x0060_0000, PRW); });
+    expect(mmu.physical(0x003f_ffff, READ)).toBe(0x007f_ffff);
+  });
+
+  claim('ia32e-canonical-and-1g', () => {
+    const memory = new PhysicalMemory(1 << 20);
+    const pml4 = 0x10000, pdpt = 0x11000;
+    memory.write32(pml4 + 511 * 8, pdpt | PRW | PTE_US); // the top 512 GiB, where kernels live
+    memory.write32(pdpt + 510 * 8, 0x4000_0000 | PRW | PTE_PS); // a 1 GiB page
+    const mmu = new Mmu(memory);
+    mmu.writeEfer(EFER_LME);
+    mmu.writeCr4(CR4_PAE);
+    mmu.writeCr3(pml4);
+    mmu.writeCr0(CR0_PE | CR0_PG);
+    expect(mmu.mode).toBe('ia32e');
+    // 0xffff_ffff_8012_3456, written as a signed 48-bit number:
+    const va = -(2 ** 31) + 0x12_3456;
+    expect(mmu.physical(va, READ)).toBe(0x4012_3456);
+    expect(() => mmu.physical(2 ** 47, READ)).toThrow(GeneralProtectionFault);
+  });
+
+  claim('conformance-vectors', () => {
+    const dir = join(import.meta.dirname, '../fixtures/x86-vectors');
+    let passed = 0;
+    const lines: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
+      const r = runVectorText(readFileSync(join(dir, file), 'utf8'), file);
+      passed += r.passed;
+      lines.push(...r.lines);
+    }
+    expect(lines).toEqual([]);
+    expect(passed).toBe(5276);
+  });
+
+  test('a broken vector is reported, not skipped', () => {
+    const r = runVectorText('{"not": "a case"}\n', 'bad.jsonl');
+    expect(r.failed).toBe(1);
+    expect(r.lines[0]).toMatch(/^bad\.jsonl:1:/);
+  });
+});
