@@ -19,5 +19,5 @@ mmu.writeCr0(CR0_PE | CR0_PG);
 mmu.setCpl(3);
 
 console.log(report(mmu.translate(0x0804_8123, 'read')));
-console.log(`user read of 0x08048123: ${hex(mmu.read32(0x0804_8123))} (walks ${mmu.tlb.misses}, TLB hits ${mmu.tlb.hits})`);
-console.log(`user read of 0x08048127: ${hex(mmu.read32(0x0804_8127))} (walks ${mmu.tlb.misses}, TLB hits ${mmu.tlb.hits})`);
+console.log(`user read of 0x08048123: ${hex(mmu.read32(0x0804_8123))} (walks so far: ${mmu.tlb.misses})`);
+console.log(`user read of 0x08048127: ${hex(mmu.read32(0x0804_8127))} (walks so far: ${mmu.tlb.misses})`);

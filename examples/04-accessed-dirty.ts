@@ -31,4 +31,4 @@ try {
   if (!(e instanceof PageFault)) throw e;
   show('0x400000, after a refused read:', 0x0040_0000);
 }
-console.log(`TLB: ${mmu.tlb.misses} walks, ${mmu.tlb.hits} hits`);
+console.log(`walks: ${mmu.tlb.misses} for 3 accesses`);

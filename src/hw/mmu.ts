@@ -55,12 +55,18 @@ export interface TranslateReport {
 
 // #region HW-mmu-state
 const KINDS: Record<Access, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
+/** IA-32e TLB keys are offset by this, beyond any 32-bit page number. */
+const IA32E_KEY_BIAS = 2 ** 40;
 
 /**
  * One processor's view of memory. Control registers are changed only through
  * the write methods, because each write has consequences for the TLB.
  */
 export class Mmu implements WalkMachine {
+  // The hot path reads the TLB's array straight from here, and first among
+  // the fields, where the engine keeps them inside the object itself.
+  private readonly tlbHot: Float64Array;
+  private readonly tlbMask: number;
   readonly tlb: Tlb;
   readonly pdpteLo = new Uint32Array(4);
   readonly pdpteHi = new Uint32Array(4);
@@ -88,6 +94,8 @@ export class Mmu implements WalkMachine {
 
   constructor(readonly memory: PhysicalMemory, options: MmuOptions = {}) {
     this.tlb = new Tlb(options.tlbSize ?? 1024);
+    this.tlbHot = this.tlb.hot;
+    this.tlbMask = this.tlb.mask;
     this.maxPhysAddr = options.maxPhysAddr ?? 40;
     this.recompute();
   }
@@ -183,29 +191,25 @@ export class Mmu implements WalkMachine {
    * `cr2` and `lastErrorCode`. This is the hot path: it never throws a #PF.
    */
   physical(vaddr: number, kind: AccessKind): number {
+    // One comparison decides a hit, rights included (see the Tlb's hit keys).
+    const vpn = vaddr >>> 12;
+    const at = (vpn & this.tlbMask) << 2;
+    const hot = this.tlbHot;
+    if (hot[at + kind] === vpn && vaddr >>> 0 === vaddr) return hot[at + 3]! + (vaddr & 0xfff);
+    return this.physicalSlow(vaddr, kind);
+  }
+
+  /** A TLB miss, IA-32e addresses, paging off, or a bad address. */
+  private physicalSlow(vaddr: number, kind: AccessKind): number {
     if (this._mode === 'off') return vaddr;
-    let uaddr: number;
-    let vpn: number;
-    let slot: number;
-    const tlb = this.tlb;
-    if (this._mode === 'ia32e') {
-      uaddr = canonicalToUnsigned(vaddr);
-      vpn = Math.floor(uaddr / 4096);
-      slot = vpn % tlb.size;
-    } else {
+    if (this._mode !== 'ia32e') {
       if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
-      uaddr = vaddr;
-      vpn = vaddr >>> PAGE_SHIFT;
-      slot = vpn & tlb.mask;
+      return this.miss(vaddr, vaddr, vaddr >>> PAGE_SHIFT, kind);
     }
-    if (tlb.tag[slot] === vpn) {
-      const rights = tlb.rights[slot]!;
-      const need = this.hitNeed[kind]!;
-      if ((rights & need) === need && (rights & this.hitForbid[kind]!) === 0) {
-        tlb.hits++;
-        return tlb.base[slot]! + (uaddr & 0xfff);
-      }
-    }
+    const uaddr = canonicalToUnsigned(vaddr);
+    const vpn = Math.floor(uaddr / 4096);
+    const at = this.tlb.slotOf(vpn) * 4;
+    if (this.tlbHot[at + kind] === vpn + IA32E_KEY_BIAS) return this.tlbHot[at + 3]! + (uaddr & 0xfff);
     return this.miss(vaddr, uaddr, vpn, kind);
   }
 
@@ -372,6 +376,8 @@ export class Mmu implements WalkMachine {
       this.hitNeed[k] = this.policy[k]!.need | (k === WRITE ? R_D : 0);
       this.hitForbid[k] = this.policy[k]!.forbid;
     }
+    this.tlb.keyBias = this._mode === 'ia32e' ? IA32E_KEY_BIAS : 0;
+    this.tlb.setPolicy(this.hitNeed, this.hitForbid);
     this.reservedHi = this.reservedHiFor(this._mode);
     // PSE-36: PDE bits 20:13 hold physical-address bits 39:32; those at or above MAXPHYADDR, and bit 21, are reserved.
     const m = Math.min(this.maxPhysAddr, 40);

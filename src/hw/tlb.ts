@@ -22,12 +22,29 @@ export interface TlbEntry {
  * A direct-mapped TLB: entry `vpn % size` remembers one translation. Large
  * pages are cached as the 4 KiB pieces that were used, which the SDM allows
  * (§4.10.2.3); INVLPG of any address in a large page drops all its pieces.
- * The arrays are public because the MMU's hot path reads them directly.
+ *
+ * Rights are checked on every use, but not by re-deciding them: for each
+ * access kind, the entry's *hit key* for that kind is its page number only if
+ * the cached rights allow that kind under the current policy (and, for
+ * writes, the page is already Dirty), else -1. A hit is then one comparison.
+ * When CPL or a control bit changes the policy, `setPolicy` re-derives the
+ * keys; the translations themselves stay, as on a real processor.
+ *
+ * The keys and the page base live together in `hot`, four numbers a slot
+ * (`[read, write, fetch, base]`), so the MMU's hot path touches one array.
  */
 export class Tlb {
   readonly mask: number;
   /** Linear page number held by each entry; -1 when empty. */
   readonly tag: Float64Array;
+  /** Slot `s` at `s * 4`: hit keys for READ, WRITE and FETCH, then the page base. */
+  readonly hot: Float64Array;
+  /**
+   * Added to hit keys. The MMU sets it to 2^40 in IA-32e mode, so that its
+   * keys can never equal a 32-bit page number and the 32-bit fast path
+   * cannot mistake one for its own.
+   */
+  keyBias = 0;
   /** Physical address of the page each entry maps. */
   readonly base: Float64Array;
   /** Effective rights (R_* bits) each entry grants. */
@@ -35,32 +52,47 @@ export class Tlb {
   readonly shift: Uint8Array;
   /** Entries currently holding a piece of a large page: INVLPG must search when nonzero. */
   private largeCount = 0;
-  hits = 0;
+  private readonly need = new Uint16Array(3);
+  private readonly forbid = new Uint16Array(3);
+  /** Walks that filled an entry (the MMU counts them; a hit costs nothing to count). */
   misses = 0;
 
   constructor(readonly size = 1024) {
     if (size <= 0 || (size & (size - 1)) !== 0) throw new RangeError(`TLB size must be a power of two, got ${size}`);
     this.mask = size - 1;
     this.tag = new Float64Array(size).fill(-1);
+    this.hot = new Float64Array(size * 4).fill(-1);
     this.base = new Float64Array(size);
     this.rights = new Uint16Array(size);
     this.shift = new Uint8Array(size);
   }
 
+  /** The rights each access kind needs and must not have (R_D is in WRITE's need). */
+  setPolicy(need: ArrayLike<number>, forbid: ArrayLike<number>): void {
+    for (let k = 0; k < 3; k++) {
+      this.need[k] = need[k]!;
+      this.forbid[k] = forbid[k]!;
+    }
+    for (let slot = 0; slot < this.size; slot++) if (this.tag[slot] !== -1) this.deriveHits(slot);
+  }
+
   /** Remember a walk's result for linear page `vpn`. */
   insert(vpn: number, pageBase: number, rights: number, pageShift: number): void {
-    const slot = vpn % this.size;
+    const slot = this.slotOf(vpn);
     if (this.tag[slot] !== -1 && this.shift[slot]! > PAGE_SHIFT) this.largeCount--;
     this.tag[slot] = vpn;
     this.base[slot] = pageBase;
     this.rights[slot] = rights;
     this.shift[slot] = pageShift;
+    this.hot[slot * 4 + 3] = pageBase;
     if (pageShift > PAGE_SHIFT) this.largeCount++;
+    this.deriveHits(slot);
   }
 
   /** Forget everything, global entries included (a paging-mode change, or CR4.PGE toggled). */
   flushAll(): void {
     this.tag.fill(-1);
+    this.hot.fill(-1);
     this.largeCount = 0;
   }
 
@@ -73,7 +105,7 @@ export class Tlb {
 
   /** INVLPG: forget the page holding linear page `vpn`, global or not, whatever its size. */
   invalidatePage(vpn: number): void {
-    const slot = vpn % this.size;
+    const slot = this.slotOf(vpn);
     if (this.tag[slot] === vpn) this.drop(slot);
     if (this.largeCount === 0) return;
     for (let s = 0; s < this.size; s++) {
@@ -93,9 +125,26 @@ export class Tlb {
     return out;
   }
 
+  /** The slot for a page number; a mask for 32-bit page numbers, the (slower) remainder for wider ones. */
+  slotOf(vpn: number): number {
+    return vpn < 0x8000_0000 ? vpn & this.mask : vpn % this.size;
+  }
+
+  private deriveHits(slot: number): void {
+    const r = this.rights[slot]!;
+    const key = this.tag[slot]! + this.keyBias;
+    const need = this.need;
+    const forbid = this.forbid;
+    const at = slot * 4;
+    this.hot[at] = (r & need[0]!) === need[0]! && (r & forbid[0]!) === 0 ? key : -1;
+    this.hot[at + 1] = (r & need[1]!) === need[1]! && (r & forbid[1]!) === 0 ? key : -1;
+    this.hot[at + 2] = (r & need[2]!) === need[2]! && (r & forbid[2]!) === 0 ? key : -1;
+  }
+
   private drop(slot: number): void {
     if (this.shift[slot]! > PAGE_SHIFT) this.largeCount--;
     this.tag[slot] = -1;
+    this.hot.fill(-1, slot * 4, slot * 4 + 3);
   }
 }
 // #endregion HW-tlb

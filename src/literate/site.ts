@@ -243,7 +243,7 @@ async function buildApi(root: string, out: string): Promise<string[]> {
     // Source links go to the site's own source views, which carry line anchors.
     disableGit: true,
     basePath: root,
-    sourceLinkTemplate: '../../source/{path}.html#L{line}',
+    sourceLinkTemplate: '../../source/src/{path}.html#L{line}',
     tsconfig: join(root, 'tsconfig.json'),
     out,
     name: 'lguest-journey API',

@@ -81,12 +81,12 @@ describe('the TLB', () => {
     expect(mmu.tlb.entries().length).toBe(1);
   });
 
-  test('the TLB counts hits and misses', () => {
+  test('the TLB counts walks; a second access to the page does not walk', () => {
     const { space, mmu } = machine32();
     space.map(0x1000, 0x7000, PRW);
     mmu.read8(0x1000);
     mmu.read8(0x1004);
-    expect([mmu.tlb.misses, mmu.tlb.hits]).toEqual([1, 1]);
+    expect(mmu.tlb.misses).toBe(1);
   });
 });
 
