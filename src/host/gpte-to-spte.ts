@@ -1,0 +1,46 @@
+/*
+ * Turning a Guest entry into a shadow entry: same flags (less one), and the
+ * host frame that really holds the Guest's page.
+ */
+import { PTE_G, PTE_P } from '../hw/pte.ts';
+import { killGuest, type Guest } from './lguest.ts';
+
+// #region H340-gpte-to-spte
+/**
+ * The shadow entry for Guest entry `gpte`. Global is stripped: the Guest
+ * believes it has PGE only so that it tells us kernel flushes from user ones,
+ * and a Global shadow entry would outlive the switch back to the Host.
+ */
+export function gpteToSpte(g: Guest, gpte: number, write: boolean): number {
+  const flags = gpte & 0xfff & ~PTE_G;
+  const pfn = getPfn(g, gpte >>> 12, write);
+  return (pfn * 4096 + flags) >>> 0;
+}
+// #endregion H340-gpte-to-spte
+
+// #region H350-get-pfn
+/**
+ * The host frame behind Guest frame `gpfn`, with a reference held until the
+ * shadow entry is released. lguest asks Linux to pin the Launcher's page
+ * (get_user_pages), which can fail; our Guest memory is one contiguous
+ * slice, so only a frame beyond the Guest's limit can.
+ */
+export function getPfn(g: Guest, gpfn: number, _write: boolean): number {
+  if (gpfn >= g.pfnLimit) killGuest(g, `failed to get page ${gpfn}`);
+  const pfn = g.memBase / 4096 + gpfn;
+  g.pageRefs.set(pfn, (g.pageRefs.get(pfn) ?? 0) + 1);
+  return pfn;
+}
+// #endregion H350-get-pfn
+
+// #region H460-release-pte
+/** Drop the reference a present shadow entry holds on its frame. */
+export function releasePte(g: Guest, spte: number): void {
+  if (!(spte & PTE_P)) return;
+  const pfn = spte >>> 12;
+  const n = (g.pageRefs.get(pfn) ?? 0) - 1;
+  if (n < 0) throw new Error(`releasePte: frame ${pfn} has no reference to drop`);
+  if (n === 0) g.pageRefs.delete(pfn);
+  else g.pageRefs.set(pfn, n);
+}
+// #endregion H460-release-pte

@@ -1,0 +1,30 @@
+/*
+ * Guest memory as the Host sees it: every "physical" address a Guest hands
+ * us is an offset into its slice of host memory, and is checked before use.
+ */
+import { killGuest, type Guest } from './lguest.ts';
+
+// #region H032-address-ok
+/**
+ * Is `[addr, addr + len)` inside the Guest's memory? The sum is checked for
+ * overflow first: a Guest that passes 0xFFFFFFFF and a length of 2 must not
+ * wrap around to address 1.
+ */
+export function lguestAddressOk(g: Guest, addr: number, len: number): boolean {
+  return Number.isInteger(addr) && addr >= 0 && addr + len >= addr && addr + len <= g.pfnLimit * 4096;
+}
+// #endregion H032-address-ok
+
+// #region H035-lgread
+/** Read a 32-bit word of Guest-physical memory, or kill the Guest for a bad address. */
+export function lgread32(g: Guest, addr: number): number {
+  if (!lguestAddressOk(g, addr, 4)) killGuest(g, `bad read address 0x${addr.toString(16)} len 4`);
+  return g.memory.read32(g.memBase + addr);
+}
+
+/** Write a 32-bit word of Guest-physical memory, or kill the Guest for a bad address. */
+export function lgwrite32(g: Guest, addr: number, value: number): void {
+  if (!lguestAddressOk(g, addr, 4)) killGuest(g, `bad write address 0x${addr.toString(16)} len 4`);
+  g.memory.write32(g.memBase + addr, value);
+}
+// #endregion H035-lgread

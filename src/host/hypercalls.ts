@@ -1,0 +1,56 @@
+/*
+ * Hypercalls: how the Guest asks the Host for what it cannot do itself.
+ */
+import { guestPagetableClearAll, guestPagetableFlushUser } from './flush.ts';
+import { pageTableGuestDataInit } from './init.ts';
+import { killGuest, GuestKilled, type Guest } from './lguest.ts';
+import { guestNewPagetable } from './new-pagetable.ts';
+import { guestSetPgd, guestSetPte } from './set-pte.ts';
+import { guestSetStack } from './stack.ts';
+
+// #region H120-do-hcall
+/** lguest's hypercall numbers (2.6.24), the ones the page-table code answers. */
+export const LHCALL_LGUEST_INIT = 1;
+export const LHCALL_NEW_PGTABLE = 4;
+export const LHCALL_FLUSH_TLB = 5;
+export const LHCALL_SET_STACK = 7;
+export const LHCALL_SET_PTE = 14;
+export const LHCALL_SET_PMD = 15;
+
+/**
+ * One hypercall. The first must be LGUEST_INIT; anything the Host does not
+ * understand kills the Guest. A killed Guest's calls are refused.
+ */
+export function hypercall(g: Guest, call: number, arg1 = 0, arg2 = 0, arg3 = 0): void {
+  if (g.dead !== null) throw new GuestKilled(g.dead);
+  g.stats.hypercalls++;
+  if (!g.initialized) {
+    if (call !== LHCALL_LGUEST_INIT) killGuest(g, `hypercall ${call} before INIT`);
+    return initialize(g, arg1);
+  }
+  switch (call) {
+    case LHCALL_LGUEST_INIT: return killGuest(g, 'already have lguest_data');
+    // arg1 says whether kernel mappings changed: if so, everything goes.
+    case LHCALL_FLUSH_TLB: return arg1 ? guestPagetableClearAll(g) : guestPagetableFlushUser(g);
+    case LHCALL_NEW_PGTABLE: return guestNewPagetable(g, arg1 >>> 0);
+    case LHCALL_SET_STACK: return guestSetStack(g, arg1, arg2);
+    case LHCALL_SET_PTE: return guestSetPte(g, arg1 >>> 0, arg2 >>> 0, arg3 >>> 0);
+    case LHCALL_SET_PMD: return guestSetPgd(g, arg1 >>> 0, arg2);
+    default: return killGuest(g, `Bad hypercall ${call}`);
+  }
+}
+// #endregion H120-do-hcall
+
+// #region H124-initialize
+/**
+ * LGUEST_INIT: the Guest tells us where its lguest_data is. After reading it
+ * we throw every shadow away: the Host's first writes into Guest memory may
+ * have changed pages we had already shadowed.
+ */
+function initialize(g: Guest, lguestData: number): void {
+  pageTableGuestDataInit(g, lguestData);
+  g.lguestData = lguestData;
+  g.initialized = true;
+  guestPagetableClearAll(g);
+}
+// #endregion H124-initialize

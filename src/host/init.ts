@@ -1,0 +1,121 @@
+/*
+ * Part (vii): a new Guest's page tables, and tearing them down.
+ */
+import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, Mmu } from '../hw/mmu.ts';
+import { PhysicalMemory } from '../hw/phys-memory.ts';
+import { releaseAllPagetables } from './flush.ts';
+import { lgread32, lgwrite32 } from './guest-memory.ts';
+import { killGuest, PGDIR_SLOTS, type Guest, type HostFrames } from './lguest.ts';
+import { SWITCHER_PGD_INDEX } from './shadow-walk.ts';
+import { initPagetables, mapSwitcher } from './switcher.ts';
+
+// #region H020-host-cpu
+/**
+ * The Host's processor, set up for Guests: CR0.WP on, so that read-only means
+ * read-only for the Guest kernel too, and CR4.PGE off, because the Host's
+ * Global TLB entries would otherwise survive the switch into a Guest's tables.
+ */
+export function hostCpu(memory: PhysicalMemory): Mmu {
+  const mmu = new Mmu(memory);
+  mmu.writeCr4(mmu.cr4 & ~CR4_PGE);
+  mmu.writeCr0(CR0_PE | CR0_PG | CR0_WP);
+  return mmu;
+}
+// #endregion H020-host-cpu
+
+// #region H500-init-guest-pagetable
+export interface GuestOptions {
+  /** Guest memory, in 4 KiB pages. */
+  pages: number;
+  /** Guest-physical address of the boot page directory the Launcher built. */
+  pgdir: number;
+  /** Host frames kept for shadow pages and the Switcher. */
+  hostPages?: number;
+  /** Seed for the eviction choice in new_pgdir (lguest: random()). */
+  seed?: number;
+  /** Lay the Guest's memory out in `memory` instead of a fresh host. */
+  fill?: (memory: PhysicalMemory, memBase: number) => void;
+}
+
+/**
+ * Make a Guest: host memory with the Guest's slice at `memBase` above the
+ * Host's own frames, the Switcher, and slot 0 shadowing the boot page
+ * directory with a blank shadow.
+ */
+export function initGuest(o: GuestOptions): Guest {
+  const hostPages = o.hostPages ?? 1024;
+  const memory = new PhysicalMemory((hostPages + o.pages) * 4096);
+  const memBase = hostPages * 4096;
+  o.fill?.(memory, memBase);
+  const hostFrames = hostFrameAllocator(memory, 1, hostPages);
+  const write32 = (p: number, v: number) => memory.write32(p, v);
+  const switcher = initPagetables(hostFrames, write32, mapSwitcher(hostFrames, write32));
+  const g: Guest = {
+    memory, mmu: hostCpu(memory), memBase, pfnLimit: o.pages, kernelAddress: 0,
+    pgdirs: Array.from({ length: PGDIR_SLOTS }, () => ({ gpgdir: 0, pgdir: 0 })),
+    cpuPgd: 0, esp1: 0, stackPages: 0, initialized: false, lguestData: null, dead: null, tlbStale: true,
+    random: mulberry32(o.seed ?? 1), hostFrames, switcher, pageRefs: new Map(),
+    stats: { hiddenFaults: 0, reflectedFaults: 0, hypercalls: 0, shadowPagesAllocated: 0, shadowPagesFreed: 0 },
+  };
+  g.pgdirs[0] = { gpgdir: o.pgdir, pgdir: hostFrames.alloc() };
+  g.stats.shadowPagesAllocated++;
+  return g;
+}
+
+/** Tear a Guest's shadows down, every page given back. */
+export function freeGuestPagetable(g: Guest): void {
+  releaseAllPagetables(g);
+  for (const p of g.pgdirs) {
+    if (p.pgdir) {
+      g.hostFrames.free(p.pgdir);
+      g.stats.shadowPagesFreed++;
+      p.pgdir = 0;
+    }
+  }
+}
+
+/** Zeroed host frames from [first, limit), reused after free. */
+function hostFrameAllocator(memory: PhysicalMemory, first: number, limit: number): HostFrames {
+  let next = first;
+  const free: number[] = [];
+  return {
+    alloc() {
+      const pfn = free.pop() ?? (next < limit ? next++ : -1);
+      if (pfn < 0) throw new Error('host out of memory for shadow pages');
+      memory.zeroFrame(pfn);
+      return pfn * 4096;
+    },
+    free(paddr) {
+      free.push(paddr / 4096);
+    },
+  };
+}
+
+/** A small seeded PRNG (mulberry32): the same Guest run gives the same evictions on any machine. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b_79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+// #endregion H500-init-guest-pagetable
+
+// #region H508-guest-data-init
+/** Our lguest_data page: the Guest's PAGE_OFFSET, then what the Host writes back. */
+export const LGUEST_DATA_KERNEL_ADDRESS = 0;
+export const LGUEST_DATA_RESERVE_MEM = 4;
+export const LGUEST_DATA_CR2 = 8;
+/** The top 4 MiB is the Switcher's: the Guest must leave it alone. */
+export const RESERVE_MEM = 4 << 20;
+
+/** At LGUEST_INIT: learn where the Guest kernel lives, and tell it what it may not use. */
+export function pageTableGuestDataInit(g: Guest, lguestData: number): void {
+  g.kernelAddress = lgread32(g, lguestData + LGUEST_DATA_KERNEL_ADDRESS) >>> 0;
+  lgwrite32(g, lguestData + LGUEST_DATA_RESERVE_MEM, RESERVE_MEM);
+  if (g.kernelAddress >>> 22 >= SWITCHER_PGD_INDEX) killGuest(g, `bad kernel address 0x${g.kernelAddress.toString(16)}`);
+}
+// #endregion H508-guest-data-init

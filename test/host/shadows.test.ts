@@ -1,0 +1,139 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { GuestKilled } from '../../src/host/lguest.ts';
+import { LHCALL_FLUSH_TLB, LHCALL_SET_PMD } from '../../src/host/hypercalls.ts';
+import { SWITCHER_ADDR } from '../../src/host/shadow-walk.ts';
+import { SWITCHER_MAGIC } from '../../src/host/switcher.ts';
+import { freeGuestPagetable } from '../../src/host/init.ts';
+import { claim } from '../support/claim.ts';
+import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, PAGE_OFFSET } from '../support/guest.ts';
+import { shadowPte } from './demand-page.test.ts';
+
+const USER = 0x0804_8000;
+const PRWU = PTE_P | PTE_RW | PTE_US;
+
+describe('keeping shadows honest (H:400–H:470)', () => {
+  claim('host-set-pte-kernel-every-slot', () => {
+    const t = bootGuest();
+    const dirs = [t.newPgdir(), t.newPgdir()];
+    const k = PAGE_OFFSET + 0x20_0000;
+    for (const d of dirs) {
+      hypercall(t.g, LHCALL_NEW_PGTABLE, d);
+      t.access('read', k);
+    }
+    const f = t.frame();
+    const at = t.setPte(BOOT_PGDIR, k, f | PTE_P | PTE_RW | PTE_A | PTE_D); // the shared kernel table
+    hypercall(t.g, LHCALL_SET_PTE, dirs[0]!, k, t.read(at));
+    for (let s = 0; s < 4; s++) if (t.g.pgdirs[s]!.pgdir && t.g.pgdirs[s]!.gpgdir) expect(shadowPte(t.g, k, s) >>> 12).toBe((t.g.memBase + f) / 4096);
+    const hidden = t.g.stats.hiddenFaults;
+    t.access('write', k, 1, 7);
+    expect(t.g.stats.hiddenFaults).toBe(hidden);
+  });
+
+  claim('host-set-pte-accessed-only-read-only', () => {
+    const t = bootGuest();
+    t.setPte(BOOT_PGDIR, USER + 0x1000, t.frame() | PRWU);
+    t.access('read', USER + 0x1000, 3); // a neighbour's fault makes the shadow page table exist
+    const at = t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU | PTE_A);
+    hypercall(t.g, LHCALL_SET_PTE, BOOT_PGDIR, USER, t.read(at));
+    expect(shadowPte(t.g, USER) & (PTE_P | PTE_RW)).toBe(PTE_P);
+    t.access('write', USER, 3, 1);
+    expect(t.read(at) & PTE_D).toBe(PTE_D);
+    // Neither Accessed nor Dirty: the shadow entry is cleared, and waits for a fault.
+    hypercall(t.g, LHCALL_SET_PTE, BOOT_PGDIR, USER, t.read(at) & ~(PTE_A | PTE_D));
+    expect(shadowPte(t.g, USER)).toBe(0);
+  });
+
+  claim('host-set-pgd-drops-entry', () => {
+    const t = bootGuest();
+    t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
+    t.access('read', USER, 3);
+    const freed = t.g.stats.shadowPagesFreed;
+    hypercall(t.g, LHCALL_SET_PMD, BOOT_PGDIR, USER >>> 22);
+    expect(shadowPte(t.g, USER)).toBe(0);
+    expect(t.g.stats.shadowPagesFreed).toBe(freed + 1);
+    expect(() => hypercall(t.g, LHCALL_SET_PMD, BOOT_PGDIR, 1024)).toThrow('guest killed: attempt to set pgd 1024/1024');
+  });
+
+  claim('host-pgdir-cache', () => {
+    const t = bootGuest(512, PTE_P | PTE_RW, 7);
+    const dirs = [BOOT_PGDIR, t.newPgdir(), t.newPgdir()];
+    dirs.forEach((d, i) => t.setPte(d, USER, t.frame() | PRWU | PTE_A | PTE_D | (i << 9)));
+    for (const d of dirs) {
+      hypercall(t.g, LHCALL_NEW_PGTABLE, d);
+      t.access('read', USER, 3);
+    }
+    // Back to a directory we still shadow: no hidden fault for a page it mapped.
+    const cached = dirs.filter((d) => t.g.pgdirs.some((p) => p.pgdir && p.gpgdir === d));
+    expect(cached.length).toBeGreaterThan(0);
+    hypercall(t.g, LHCALL_NEW_PGTABLE, cached[0]!);
+    const hidden = t.g.stats.hiddenFaults;
+    t.access('read', USER, 3);
+    expect(t.g.stats.hiddenFaults).toBe(hidden);
+    // Many more directories than slots: a reused slot never shows another process's user pages.
+    for (let i = 0; i < 8; i++) {
+      const d = t.newPgdir();
+      hypercall(t.g, LHCALL_NEW_PGTABLE, d);
+      expect(t.access('read', USER, 3).ok).toBe(false);
+      expect(t.access('read', PAGE_OFFSET).ok).toBe(true);
+    }
+  });
+
+  claim('host-flush-user-and-all', () => {
+    const t = bootGuest();
+    t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
+    t.access('read', USER, 3);
+    t.access('read', PAGE_OFFSET + 0x8_0000);
+    hypercall(t.g, LHCALL_FLUSH_TLB, 0);
+    expect(shadowPte(t.g, USER)).toBe(0);
+    expect(shadowPte(t.g, PAGE_OFFSET + 0x8_0000) & PTE_P).toBe(PTE_P);
+    hypercall(t.g, LHCALL_FLUSH_TLB, 1);
+    expect(shadowPte(t.g, PAGE_OFFSET + 0x8_0000)).toBe(0);
+    // …but the stack is pinned again at once.
+    expect(shadowPte(t.g, PAGE_OFFSET + 0x7000) & (PTE_P | PTE_RW)).toBe(PTE_P | PTE_RW);
+  });
+
+  claim('host-stack-pinned', () => {
+    const t = bootGuest();
+    expect(shadowPte(t.g, PAGE_OFFSET + 0x7000) & (PTE_P | PTE_RW)).toBe(PTE_P | PTE_RW);
+    // Pinning fakes a write, so the Guest's entry for the stack page is Dirty.
+    expect(t.pte(BOOT_PGDIR, PAGE_OFFSET + 0x7000) & PTE_D).toBe(PTE_D);
+    // A stack the Guest's own tables make read-only kills it.
+    t.write(0x3000 + 9 * 4, 0x9000 | PTE_P);
+    expect(() => hypercall(t.g, 7, PAGE_OFFSET + 0xa000, 1)).toThrow('guest killed: bad stack page 0xc0009fff');
+  });
+
+  claim('host-switcher-read-only', () => {
+    const t = bootGuest();
+    expect(t.access('read', SWITCHER_ADDR)).toEqual({ ok: true, value: SWITCHER_MAGIC });
+    // Not writable even by the Guest kernel, and not there at all for user code (no U/S):
+    // the fault goes to the Guest, whose own tables map nothing there…
+    expect(t.access('write', SWITCHER_ADDR, 1, 0)).toEqual({ ok: false, fault: { address: SWITCHER_ADDR, errorCode: 2 } }); // W: the Guest's own tables have nothing there
+    expect(t.access('read', SWITCHER_ADDR, 3).ok).toBe(false);
+    expect(t.access('read', SWITCHER_ADDR)).toEqual({ ok: true, value: SWITCHER_MAGIC });
+    // …and a Guest that maps something there, to make us shadow it, is killed.
+    t.setPte(BOOT_PGDIR, SWITCHER_ADDR, t.frame() | PRWU);
+    expect(() => t.access('write', SWITCHER_ADDR, 1, 0)).toThrow('guest killed: attempt to access switcher pages');
+  });
+
+  claim('host-init-rules', () => {
+    const t = bootGuest();
+    expect(() => hypercall(t.g, 1, 0x1000)).toThrow('guest killed: already have lguest_data');
+    const u = bootGuest();
+    const { g } = u;
+    expect(g.initialized).toBe(true);
+    expect(u.read(0x1000 + 4)).toBe(4 << 20);
+  });
+
+  test('teardown gives back every shadow page and every frame reference', () => {
+    const t = bootGuest();
+    for (let i = 0; i < 20; i++) {
+      t.setPte(BOOT_PGDIR, USER + i * 0x40_0000, t.frame() | PRWU);
+      t.access('write', USER + i * 0x40_0000, 3, i);
+    }
+    freeGuestPagetable(t.g);
+    expect(t.g.stats.shadowPagesFreed).toBe(t.g.stats.shadowPagesAllocated);
+    expect(t.g.pageRefs.size).toBe(0);
+  });
+});

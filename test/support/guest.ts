@@ -1,0 +1,90 @@
+/*
+ * A hand-built Guest for host tests: Linux's layout in miniature. Guest memory
+ * is mapped at PAGE_OFFSET in the boot page directory; user pages are added
+ * per test. The helpers write Guest tables the way the Guest kernel would, and
+ * make the hypercalls it would make.
+ */
+import type { PhysicalMemory } from '../../src/hw/phys-memory.ts';
+import { PTE_P, PTE_RW } from '../../src/hw/pte.ts';
+import { READ, WRITE, FETCH, type AccessKind } from '../../src/hw/rights.ts';
+import { hypercall, LHCALL_LGUEST_INIT, LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, LHCALL_SET_STACK } from '../../src/host/hypercalls.ts';
+import { initGuest, LGUEST_DATA_KERNEL_ADDRESS } from '../../src/host/init.ts';
+import type { Guest } from '../../src/host/lguest.ts';
+import { GUEST_KERNEL_CPL, runGuest, type RunResult } from '../../src/host/run.ts';
+
+export const PAGE_OFFSET = 0xc000_0000;
+export const LGUEST_DATA = 0x1000;
+export const BOOT_PGDIR = 0x2000;
+/** The kernel's page tables (shared by every directory) start here, one per 4 MiB of Guest memory. */
+const KERNEL_PT = 0x3000;
+
+export interface TestGuest {
+  g: Guest;
+  /** Guest-physical word access, the way the Guest kernel sees its own memory. */
+  read(gpa: number): number;
+  write(gpa: number, v: number): void;
+  /** Allocate a zeroed Guest frame (from the top of Guest memory down). */
+  frame(): number;
+  /** A new page directory sharing the kernel half. */
+  newPgdir(): number;
+  /** Set the PTE for `vaddr` in directory `pgdir` (making its page table if needed), in memory only. */
+  setPte(pgdir: number, vaddr: number, pte: number, pdeFlags?: number): number;
+  /** The PTE for `vaddr` in `pgdir`, read from Guest memory. */
+  pte(pgdir: number, vaddr: number): number;
+  access(kind: 'read' | 'write' | 'fetch', vaddr: number, cpl?: number, value?: number): RunResult;
+}
+
+const KINDS: Record<string, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
+
+/** A Guest of `pages` pages, booted: LGUEST_INIT made, a one-page stack set. */
+export function bootGuest(pages = 256, kernelFlags = PTE_P | PTE_RW, seed = 1): TestGuest {
+  let memory!: PhysicalMemory;
+  let base = 0;
+  let top = pages;
+  const g0 = initGuest({
+    pages, pgdir: BOOT_PGDIR, seed,
+    fill: (m, b) => {
+      memory = m;
+      base = b;
+    },
+  });
+  const read = (gpa: number) => memory.read32(base + gpa);
+  const write = (gpa: number, v: number) => memory.write32(base + gpa, v >>> 0);
+  const frame = () => {
+    const pfn = --top;
+    memory.zeroFrame(base / 4096 + pfn);
+    return pfn * 4096;
+  };
+  // The kernel half: all of Guest memory at PAGE_OFFSET.
+  const kernelTables = Math.ceil(pages / 1024);
+  for (let t = 0; t < kernelTables; t++) write(BOOT_PGDIR + ((PAGE_OFFSET >>> 22) + t) * 4, (KERNEL_PT + t * 4096) | 0x67);
+  for (let pfn = 0; pfn < pages; pfn++) write(KERNEL_PT + pfn * 4, pfn * 4096 | kernelFlags);
+  write(LGUEST_DATA + LGUEST_DATA_KERNEL_ADDRESS, PAGE_OFFSET);
+  const t: TestGuest = {
+    g: g0, read, write, frame,
+    newPgdir() {
+      const d = frame();
+      for (let i = PAGE_OFFSET >>> 22; i < 1024; i++) write(d + i * 4, read(BOOT_PGDIR + i * 4));
+      return d;
+    },
+    setPte(pgdir, vaddr, pte, pdeFlags = 0x67) {
+      const pdeAt = pgdir + (vaddr >>> 22) * 4;
+      // (A hostile test may have left garbage there: the Guest replaces it rather than write outside itself.)
+      if (!(read(pdeAt) & PTE_P) || read(pdeAt) >>> 12 >= pages) write(pdeAt, frame() | pdeFlags);
+      const at = (read(pdeAt) & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4;
+      write(at, pte);
+      return at;
+    },
+    pte(pgdir, vaddr) {
+      const pde = read(pgdir + (vaddr >>> 22) * 4);
+      return pde & PTE_P && pde >>> 12 < pages ? read((pde & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4) : 0;
+    },
+    access: (kind, vaddr, cpl = GUEST_KERNEL_CPL, value = 0) => runGuest(g0, KINDS[kind]!, vaddr, cpl, value),
+  };
+  hypercall(g0, LHCALL_LGUEST_INIT, LGUEST_DATA);
+  // A one-page kernel stack at the top of the kernel's first 4 MiB… of the frame below the directory.
+  hypercall(g0, LHCALL_SET_STACK, PAGE_OFFSET + 0x8000, 1);
+  return t;
+}
+
+export { LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, hypercall };
