@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkBook, loadBook } from '../src/literate/book.ts';
+import { bookTranscripts, checkBook, loadBook } from '../src/literate/book.ts';
 import { formatError } from '../src/literate/regions.ts';
 import { checkTranscripts } from '../src/literate/transcripts.ts';
 import { FULLY_WOVEN_ROOTS } from '../src/literate/sources.ts';
@@ -25,7 +25,7 @@ describe('the book', () => {
   });
 
   test('every example a chapter shows prints what the chapter says', async () => {
-    const checks = book.chapters.flatMap((ch) => ch.env.transcripts.map((t) => ({ chapter: ch.path, ...t })));
+    const checks = bookTranscripts(book);
     expect(checks.length).toBeGreaterThan(0);
     const problems = (await checkTranscripts(root, checks)).map(formatError);
     expect(problems.join('\n')).toBe('');

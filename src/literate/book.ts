@@ -8,11 +8,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type Token from 'markdown-it/lib/token.mjs';
-import { formatError, hNumber, type SourceError } from './regions.ts';
+import { formatError, type SourceError } from './regions.ts';
 import { FULLY_WOVEN_ROOTS, SourceTree, WEAVABLE_ROOTS } from './sources.ts';
 import { newChapterEnv, weavePlugin, type ChapterEnv } from './weave.ts';
 import { claimPlugin, scanClaimTests, type ClaimOptions, type ClaimTest } from './claims.ts';
-import { transcriptPlugin } from './transcripts.ts';
+import { transcriptPlugin, type TranscriptCheck } from './transcripts.ts';
 import { checkConformance, loadConformance, type Conformance } from './conformance.ts';
 
 /** The parts of the book, in reading order, as lguest's journey has them. */
@@ -71,12 +71,19 @@ export function splitFrontMatter(text: string): { data: unknown; body: string; e
   }
 }
 
-export function loadBook(root: string, md?: MarkdownIt): Book {
-  const tree = new SourceTree(root);
-  const claimTests = scanClaimTests(tree);
+export interface LoadOptions {
+  /** The source tree the markdown's weave plugin reads (one parse per build). */
+  tree?: SourceTree;
+  md?: MarkdownIt;
+  claimTests?: ClaimTest[];
+}
+
+export function loadBook(root: string, options: LoadOptions = {}): Book {
+  const tree = options.tree ?? new SourceTree(root);
+  const claimTests = options.claimTests ?? scanClaimTests(tree);
   const errors: SourceError[] = [];
   const chapters: Chapter[] = [];
-  const markdown = md ?? bookMarkdown(tree);
+  const markdown = options.md ?? bookMarkdown(tree);
   let files: string[] = [];
   try {
     files = readdirSync(join(root, 'chapters')).filter((f) => f.endsWith('.md')).sort();
@@ -232,4 +239,7 @@ export function claimIndex(tests: ClaimTest[]): Map<string, ClaimTest[]> {
   return index;
 }
 
-export { hNumber };
+/** Every example output the chapters show, for `checkTranscripts`. */
+export function bookTranscripts(book: Book): TranscriptCheck[] {
+  return book.chapters.flatMap((ch) => ch.env.transcripts.map((t) => ({ chapter: ch.path, ...t })));
+}

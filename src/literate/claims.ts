@@ -52,7 +52,7 @@ export function claimPlugin(md: MarkdownIt, options: ClaimOptions = {}): void {
   // markdown-it-container's types name the CommonJS markdown-it; the plugin is the same.
   md.use(container as unknown as PluginWithParams, 'claim', {
     validate: (params: string) => OPEN.test(params.trim()),
-    render(tokens: { nesting: number; info: string; map: [number, number] | null }[], idx: number, _o: unknown, env: ChapterEnv) {
+    render(tokens: { nesting: number; info: string }[], idx: number) {
       const token = tokens[idx]!;
       if (token.nesting !== 1) return '</div>\n';
       const id = OPEN.exec(token.info.trim())![1]!;
@@ -61,7 +61,6 @@ export function claimPlugin(md: MarkdownIt, options: ClaimOptions = {}): void {
         .map((t) => `<a class="claim-test" href="${md.utils.escapeHtml(options.testHref?.(t) ?? '#')}">${md.utils.escapeHtml(`${t.file}:${t.line}`)}</a>`)
         .join(', ');
       const status = tests.length ? `✓ tested by ${links}` : '✗ untested';
-      void env;
       return `<div class="claim" id="claim-${md.utils.escapeHtml(id)}"><div class="claim-tag"><a href="#claim-${md.utils.escapeHtml(id)}">claim ${md.utils.escapeHtml(id)}</a> · ${status}</div>\n`;
     },
   });

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import anchor from 'markdown-it-anchor';
 import type MarkdownIt from 'markdown-it';
 import { createHighlighter, type Highlighter } from 'shiki';
-import { bookMarkdown, checkBook, claimIndex, loadBook, PARTS, type Book, type Chapter } from './book.ts';
+import { bookMarkdown, bookTranscripts, checkBook, claimIndex, loadBook, PARTS, type Book, type Chapter } from './book.ts';
 import { scanClaimTests, type ClaimTest } from './claims.ts';
 import { formatError } from './regions.ts';
 import { SourceTree } from './sources.ts';
@@ -45,11 +45,10 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   const tree = new SourceTree(root);
   const tests = scanClaimTests(tree);
   const md = siteMarkdown(tree, tests, highlighter);
-  const book = loadBook(root, md);
+  const book = loadBook(root, { tree, md, claimTests: tests });
   const errors = checkBook(book).map(formatError);
   if (options.transcripts !== false) {
-    const checks = book.chapters.flatMap((ch) => ch.env.transcripts.map((t) => ({ chapter: ch.path, ...t })));
-    errors.push(...(await checkTranscripts(root, checks)).map(formatError));
+    errors.push(...(await checkTranscripts(root, bookTranscripts(book))).map(formatError));
   }
   if (errors.length) return { pages: [], errors, ms: performance.now() - started };
 
@@ -259,4 +258,3 @@ async function buildApi(root: string, out: string): Promise<string[]> {
   return app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [];
 }
 
-export { loadBook };

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { checkBook, loadBook } from '../../src/literate/book.ts';
+import { bookTranscripts, checkBook, loadBook } from '../../src/literate/book.ts';
 import { formatError } from '../../src/literate/regions.ts';
 import { checkTranscripts } from '../../src/literate/transcripts.ts';
 
@@ -34,9 +34,7 @@ function errorsOf(root: string): string[] {
 }
 
 async function transcriptErrors(root: string): Promise<string[]> {
-  const book = loadBook(root);
-  const checks = book.chapters.flatMap((ch) => ch.env.transcripts.map((t) => ({ chapter: ch.path, ...t })));
-  return (await checkTranscripts(root, checks)).map(formatError);
+  return (await checkTranscripts(root, bookTranscripts(loadBook(root)))).map(formatError);
 }
 
 describe('the sound fixture book', () => {
