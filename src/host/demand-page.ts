@@ -5,7 +5,7 @@
 import { PF_P, PF_U, PF_W } from '../hw/fault.ts';
 import { _PAGE_TABLE, PTE_A, PTE_D, PTE_P, PTE_PS, PTE_RW, PTE_US } from '../hw/pte.ts';
 import { lgread32, lgwrite32 } from './guest-memory.ts';
-import { gpteToSpte, releasePte } from './gpte-to-spte.ts';
+import { releasePte, trackedSpte } from './gpte-to-spte.ts';
 import { killGuest, type Guest } from './lguest.ts';
 import { gpgdAddr, gpteAddr, spgdAddr, spteAddr } from './shadow-walk.ts';
 
@@ -58,8 +58,7 @@ export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResu
   releasePte(g, g.memory.read32(spteAt));
   // The trick: a clean page is shadowed read-only, even when the Guest's entry
   // is writable, so the first write faults again and we can set Dirty.
-  const spte = gpte & PTE_D ? gpteToSpte(g, gpte, true) : gpteToSpte(g, gpte & ~PTE_RW, false);
-  g.memory.write32(spteAt, spte);
+  g.memory.write32(spteAt, trackedSpte(g, gpte));
   // The processor may hold the old, read-only translation.
   g.mmu.invlpg(vaddr);
 

@@ -2,7 +2,7 @@
  * Turning a Guest entry into a shadow entry: same flags (less one), and the
  * host frame that really holds the Guest's page.
  */
-import { PTE_G, PTE_P } from '../hw/pte.ts';
+import { PTE_D, PTE_G, PTE_P, PTE_RW } from '../hw/pte.ts';
 import { killGuest, type Guest } from './lguest.ts';
 
 // #region H340-gpte-to-spte
@@ -15,6 +15,15 @@ export function gpteToSpte(g: Guest, gpte: number, write: boolean): number {
   const flags = gpte & 0xfff & ~PTE_G;
   const pfn = getPfn(g, gpte >>> 12, write);
   return (pfn * 4096 + flags) >>> 0;
+}
+
+/**
+ * The shadow entry we install for a present Guest entry: writable only once
+ * the Guest's entry is Dirty, so that the first write to a clean page faults
+ * and we can set Dirty for the Guest.
+ */
+export function trackedSpte(g: Guest, gpte: number): number {
+  return gpte & PTE_D ? gpteToSpte(g, gpte, true) : gpteToSpte(g, gpte & ~PTE_RW, false);
 }
 // #endregion H340-gpte-to-spte
 

@@ -2,9 +2,9 @@
  * Part (iii): the Guest changed an entry and told us. We update our shadow in
  * place, or throw the affected part away to be rebuilt on demand.
  */
-import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../hw/pte.ts';
+import { PTE_A, PTE_D, PTE_P } from '../hw/pte.ts';
 import { checkGpte } from './demand-page.ts';
-import { gpteToSpte, releasePte } from './gpte-to-spte.ts';
+import { releasePte, trackedSpte } from './gpte-to-spte.ts';
 import { releasePgd } from './flush.ts';
 import { killGuest, PGDIR_SLOTS, type Guest } from './lguest.ts';
 import { findPgdir } from './new-pagetable.ts';
@@ -62,7 +62,7 @@ export function doSetPte(g: Guest, slot: number, vaddr: number, gpte: number): v
   let spte = 0;
   if (gpte & PTE_P && gpte & (PTE_A | PTE_D)) {
     checkGpte(g, gpte);
-    spte = gpte & PTE_D ? gpteToSpte(g, gpte, true) : gpteToSpte(g, gpte & ~PTE_RW, false);
+    spte = trackedSpte(g, gpte);
   }
   g.memory.write32(spteAt, spte);
   g.tlbStale = true;

@@ -45,8 +45,6 @@ export class Tlb {
    * cannot mistake one for its own.
    */
   keyBias = 0;
-  /** Physical address of the page each entry maps. */
-  readonly base: Float64Array;
   /** Effective rights (R_* bits) each entry grants. */
   readonly rights: Uint16Array;
   readonly shift: Uint8Array;
@@ -62,7 +60,6 @@ export class Tlb {
     this.mask = size - 1;
     this.tag = new Float64Array(size).fill(-1);
     this.hot = new Float64Array(size * 4).fill(-1);
-    this.base = new Float64Array(size);
     this.rights = new Uint16Array(size);
     this.shift = new Uint8Array(size);
   }
@@ -81,7 +78,6 @@ export class Tlb {
     const slot = this.slotOf(vpn);
     if (this.tag[slot] !== -1 && this.shift[slot]! > PAGE_SHIFT) this.largeCount--;
     this.tag[slot] = vpn;
-    this.base[slot] = pageBase;
     this.rights[slot] = rights;
     this.shift[slot] = pageShift;
     this.hot[slot * 4 + 3] = pageBase;
@@ -119,7 +115,7 @@ export class Tlb {
     const out: TlbEntry[] = [];
     for (let slot = 0; slot < this.size; slot++) {
       if (this.tag[slot] !== -1) {
-        out.push({ vpn: this.tag[slot]!, pageBase: this.base[slot]!, rights: this.rights[slot]!, pageShift: this.shift[slot]! });
+        out.push({ vpn: this.tag[slot]!, pageBase: this.hot[slot * 4 + 3]!, rights: this.rights[slot]!, pageShift: this.shift[slot]! });
       }
     }
     return out;

@@ -3,15 +3,8 @@ import { PF_P, PF_U, PF_W } from '../../src/hw/fault.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { lguestAddressOk } from '../../src/host/guest-memory.ts';
 import { LGUEST_DATA_CR2 } from '../../src/host/init.ts';
-import type { Guest } from '../../src/host/lguest.ts';
 import { claim } from '../support/claim.ts';
-import { bootGuest, BOOT_PGDIR, hypercall, LGUEST_DATA, LHCALL_SET_PTE } from '../support/guest.ts';
-
-/** The shadow PTE for `vaddr` in slot `slot` (0 when there is none). */
-export function shadowPte(g: Guest, vaddr: number, slot = g.cpuPgd): number {
-  const spgd = g.memory.read32(g.pgdirs[slot]!.pgdir + (vaddr >>> 22) * 4);
-  return spgd & PTE_P ? g.memory.read32((spgd & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4) : 0;
-}
+import { bootGuest, BOOT_PGDIR, hypercall, LGUEST_DATA, LHCALL_SET_PTE, shadowPte } from '../support/guest.ts';
 
 const USER = 0x0804_8000;
 const PRWU = PTE_P | PTE_RW | PTE_US;

@@ -7,8 +7,7 @@ import { SWITCHER_ADDR } from '../../src/host/shadow-walk.ts';
 import { SWITCHER_MAGIC } from '../../src/host/switcher.ts';
 import { freeGuestPagetable } from '../../src/host/init.ts';
 import { claim } from '../support/claim.ts';
-import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, PAGE_OFFSET } from '../support/guest.ts';
-import { shadowPte } from './demand-page.test.ts';
+import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, PAGE_OFFSET, shadowPte } from '../support/guest.ts';
 
 const USER = 0x0804_8000;
 const PRWU = PTE_P | PTE_RW | PTE_US;

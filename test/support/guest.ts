@@ -87,4 +87,10 @@ export function bootGuest(pages = 256, kernelFlags = PTE_P | PTE_RW, seed = 1): 
   return t;
 }
 
+/** The shadow PTE for `vaddr` in slot `slot` (0 when there is none). */
+export function shadowPte(g: Guest, vaddr: number, slot = g.cpuPgd): number {
+  const spgd = g.memory.read32(g.pgdirs[slot]!.pgdir + (vaddr >>> 22) * 4);
+  return spgd & PTE_P ? g.memory.read32((spgd & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4) : 0;
+}
+
 export { LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, hypercall };
