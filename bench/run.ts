@@ -1,6 +1,10 @@
 /*
  * npm run bench: every benchmark, each figure a ratio measured in this one run
  * (these machines are shared; absolute numbers drift, ratios much less).
+ *
+ * It runs bundled by esbuild into one module, the way the browser runs the
+ * simulator: loaded module by module through tsx, every imported constant is
+ * a live binding the engine cannot fold, and the MMU measures 2-3x slower.
  */
 import { benchMmu } from './mmu.ts';
 

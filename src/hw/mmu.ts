@@ -54,9 +54,9 @@ export interface TranslateReport {
 // #endregion HW-translate-report
 
 // #region HW-mmu-state
+// A placeholder of the right type, so the engine knows the field's type from the start.
+const EMPTY_TLB = new Int32Array(0);
 const KINDS: Record<Access, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
-/** IA-32e TLB keys are offset by this, beyond any 32-bit page number. */
-const IA32E_KEY_BIAS = 2 ** 40;
 
 /**
  * One processor's view of memory. Control registers are changed only through
@@ -65,8 +65,8 @@ const IA32E_KEY_BIAS = 2 ** 40;
 export class Mmu implements WalkMachine {
   // The hot path reads the TLB's array straight from here, and first among
   // the fields, where the engine keeps them inside the object itself.
-  private readonly tlbHot: Float64Array;
-  private readonly tlbMask: number;
+  private readonly tlbHot: Int32Array = EMPTY_TLB;
+  private readonly tlbMask: number = 0;
   readonly tlb: Tlb;
   readonly pdpteLo = new Uint32Array(4);
   readonly pdpteHi = new Uint32Array(4);
@@ -195,21 +195,25 @@ export class Mmu implements WalkMachine {
     const vpn = vaddr >>> 12;
     const at = (vpn & this.tlbMask) << 2;
     const hot = this.tlbHot;
-    if (hot[at + kind] === vpn && vaddr >>> 0 === vaddr) return hot[at + 3]! + (vaddr & 0xfff);
+    if (hot[at + kind] === vpn && vaddr >>> 0 === vaddr) return hot[at + 3]! | (vaddr & 0xfff);
     return this.physicalSlow(vaddr, kind);
   }
 
-  /** A TLB miss, IA-32e addresses, paging off, or a bad address. */
+  /** A TLB miss, a wide entry (IA-32e, or above 4 GiB), paging off, or a bad address. */
   private physicalSlow(vaddr: number, kind: AccessKind): number {
     if (this._mode === 'off') return vaddr;
-    if (this._mode !== 'ia32e') {
-      if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
-      return this.miss(vaddr, vaddr, vaddr >>> PAGE_SHIFT, kind);
+    if (this._mode === 'ia32e') {
+      const uaddr = canonicalToUnsigned(vaddr);
+      return this.lookupOrWalk(vaddr, uaddr, Math.floor(uaddr / 4096), kind);
     }
-    const uaddr = canonicalToUnsigned(vaddr);
-    const vpn = Math.floor(uaddr / 4096);
-    const at = this.tlb.slotOf(vpn) * 4;
-    if (this.tlbHot[at + kind] === vpn + IA32E_KEY_BIAS) return this.tlbHot[at + 3]! + (uaddr & 0xfff);
+    if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
+    return this.lookupOrWalk(vaddr, vaddr, vaddr >>> PAGE_SHIFT, kind);
+  }
+
+  /** The TLB's slow hit (wide entries), else a walk. */
+  private lookupOrWalk(vaddr: number, uaddr: number, vpn: number, kind: AccessKind): number {
+    const cached = this.tlb.lookup(vpn, kind);
+    if (cached >= 0) return cached + (uaddr & 0xfff);
     return this.miss(vaddr, uaddr, vpn, kind);
   }
 
@@ -376,7 +380,7 @@ export class Mmu implements WalkMachine {
       this.hitNeed[k] = this.policy[k]!.need | (k === WRITE ? R_D : 0);
       this.hitForbid[k] = this.policy[k]!.forbid;
     }
-    this.tlb.keyBias = this._mode === 'ia32e' ? IA32E_KEY_BIAS : 0;
+    this.tlb.narrow = this._mode !== 'ia32e';
     this.tlb.setPolicy(this.hitNeed, this.hitForbid);
     this.reservedHi = this.reservedHiFor(this._mode);
     // PSE-36: PDE bits 20:13 hold physical-address bits 39:32; those at or above MAXPHYADDR, and bit 21, are reserved.

@@ -30,21 +30,23 @@ export interface TlbEntry {
  * When CPL or a control bit changes the policy, `setPolicy` re-derives the
  * keys; the translations themselves stay, as on a real processor.
  *
- * The keys and the page base live together in `hot`, four numbers a slot
- * (`[read, write, fetch, base]`), so the MMU's hot path touches one array.
+ * The keys and the page base live together in `hot`, four 32-bit integers a
+ * slot (`[read, write, fetch, base]`), so the MMU's hot path touches one
+ * small array. Only a translation that fits in 32 bits both ways gets keys
+ * there: a 32-bit linear page onto a physical page below 4 GiB. The rest
+ * (IA-32e pages, PAE pages above 4 GiB) are looked up by `lookup`, which asks
+ * the same question of the full-width `tag` and `base`.
  */
 export class Tlb {
   readonly mask: number;
   /** Linear page number held by each entry; -1 when empty. */
   readonly tag: Float64Array;
-  /** Slot `s` at `s * 4`: hit keys for READ, WRITE and FETCH, then the page base. */
-  readonly hot: Float64Array;
-  /**
-   * Added to hit keys. The MMU sets it to 2^40 in IA-32e mode, so that its
-   * keys can never equal a 32-bit page number and the 32-bit fast path
-   * cannot mistake one for its own.
-   */
-  keyBias = 0;
+  /** Physical address of each entry's 4 KiB page, full width. */
+  readonly base: Float64Array;
+  /** Slot `s` at `s * 4`: hit keys for READ, WRITE and FETCH, then the page base's low 32 bits. */
+  readonly hot: Int32Array;
+  /** False in IA-32e mode, where linear page numbers are wider than the hot keys. */
+  narrow = true;
   /** Effective rights (R_* bits) each entry grants. */
   readonly rights: Uint16Array;
   readonly shift: Uint8Array;
@@ -52,6 +54,12 @@ export class Tlb {
   private largeCount = 0;
   private readonly need = new Uint16Array(3);
   private readonly forbid = new Uint16Array(3);
+  /**
+   * For every combination of rights bits (R_* fit in ten bits), which access
+   * kinds the current policy allows: bit `k` set for kind `k`. Derived once
+   * per policy change, so filling an entry after a walk is a table lookup.
+   */
+  private readonly allows = new Uint8Array(1 << 10);
   /** Walks that filled an entry (the MMU counts them; a hit costs nothing to count). */
   misses = 0;
 
@@ -59,7 +67,8 @@ export class Tlb {
     if (size <= 0 || (size & (size - 1)) !== 0) throw new RangeError(`TLB size must be a power of two, got ${size}`);
     this.mask = size - 1;
     this.tag = new Float64Array(size).fill(-1);
-    this.hot = new Float64Array(size * 4).fill(-1);
+    this.base = new Float64Array(size);
+    this.hot = new Int32Array(size * 4).fill(-1);
     this.rights = new Uint16Array(size);
     this.shift = new Uint8Array(size);
   }
@@ -70,19 +79,31 @@ export class Tlb {
       this.need[k] = need[k]!;
       this.forbid[k] = forbid[k]!;
     }
+    for (let r = 0; r < this.allows.length; r++) {
+      let kinds = 0;
+      for (let k = 0; k < 3; k++) if ((r & need[k]!) === need[k]! && (r & forbid[k]!) === 0) kinds |= 1 << k;
+      this.allows[r] = kinds;
+    }
     for (let slot = 0; slot < this.size; slot++) if (this.tag[slot] !== -1) this.deriveHits(slot);
   }
 
   /** Remember a walk's result for linear page `vpn`. */
   insert(vpn: number, pageBase: number, rights: number, pageShift: number): void {
     const slot = this.slotOf(vpn);
-    if (this.tag[slot] !== -1 && this.shift[slot]! > PAGE_SHIFT) this.largeCount--;
+    if (this.shift[slot]! > PAGE_SHIFT && this.tag[slot] !== -1) this.largeCount--;
+    if (pageShift > PAGE_SHIFT) this.largeCount++;
     this.tag[slot] = vpn;
+    this.base[slot] = pageBase;
     this.rights[slot] = rights;
     this.shift[slot] = pageShift;
-    this.hot[slot * 4 + 3] = pageBase;
-    if (pageShift > PAGE_SHIFT) this.largeCount++;
-    this.deriveHits(slot);
+    this.setHits(slot, vpn, pageBase, rights);
+  }
+
+  /** The slow hit: the cached page base if `vpn` is here and allows `kind`, else -1. */
+  lookup(vpn: number, kind: number): number {
+    const slot = this.slotOf(vpn);
+    if (this.tag[slot] !== vpn || !(this.allows[this.rights[slot]!]! & (1 << kind))) return -1;
+    return this.base[slot]!;
   }
 
   /** Forget everything, global entries included (a paging-mode change, or CR4.PGE toggled). */
@@ -115,7 +136,7 @@ export class Tlb {
     const out: TlbEntry[] = [];
     for (let slot = 0; slot < this.size; slot++) {
       if (this.tag[slot] !== -1) {
-        out.push({ vpn: this.tag[slot]!, pageBase: this.hot[slot * 4 + 3]!, rights: this.rights[slot]!, pageShift: this.shift[slot]! });
+        out.push({ vpn: this.tag[slot]!, pageBase: this.base[slot]!, rights: this.rights[slot]!, pageShift: this.shift[slot]! });
       }
     }
     return out;
@@ -127,14 +148,20 @@ export class Tlb {
   }
 
   private deriveHits(slot: number): void {
-    const r = this.rights[slot]!;
-    const key = this.tag[slot]! + this.keyBias;
-    const need = this.need;
-    const forbid = this.forbid;
+    this.setHits(slot, this.tag[slot]!, this.base[slot]!, this.rights[slot]!);
+  }
+
+  /** Write slot `slot`'s hit keys and narrow page base into `hot`. */
+  private setHits(slot: number, vpn: number, pageBase: number, rights: number): void {
     const at = slot * 4;
-    this.hot[at] = (r & need[0]!) === need[0]! && (r & forbid[0]!) === 0 ? key : -1;
-    this.hot[at + 1] = (r & need[1]!) === need[1]! && (r & forbid[1]!) === 0 ? key : -1;
-    this.hot[at + 2] = (r & need[2]!) === need[2]! && (r & forbid[2]!) === 0 ? key : -1;
+    const hot = this.hot;
+    // Wide pages never get hot keys: `lookup` finds them.
+    const key = this.narrow && pageBase < 0x8000_0000 ? vpn : -1;
+    const kinds = this.allows[rights]!;
+    hot[at] = kinds & 1 ? key : -1;
+    hot[at + 1] = kinds & 2 ? key : -1;
+    hot[at + 2] = kinds & 4 ? key : -1;
+    hot[at + 3] = pageBase | 0;
   }
 
   private drop(slot: number): void {

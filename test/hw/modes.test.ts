@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { GeneralProtectionFault, PF_P, PF_RSVD } from '../../src/hw/fault.ts';
+import { GeneralProtectionFault, PF_P, PF_RSVD, PF_U } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR4_PAE, CR4_PSE, EFER_LME, Mmu } from '../../src/hw/mmu.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_P, PTE_PS, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
@@ -69,6 +69,34 @@ describe('large pages, PAE and long mode', () => {
     const va = -(2 ** 31) + 0x12_3456;
     expect(mmu.physical(va, READ)).toBe(0x4012_3456);
     expect(() => mmu.physical(2 ** 47, READ)).toThrow(GeneralProtectionFault);
+  });
+
+  test('IA-32e translations are cached too, and their rights still checked on every use', () => {
+    const memory = new PhysicalMemory(1 << 20);
+    const pml4 = 0x10000, pdpt = 0x11000;
+    memory.write32(pml4 + 511 * 8, pdpt | PRW | PTE_US);
+    memory.write32(pdpt + 510 * 8, 0x4000_0000 | PRW | PTE_PS); // supervisor-only 1 GiB page
+    const mmu = new Mmu(memory);
+    mmu.writeEfer(EFER_LME);
+    mmu.writeCr4(CR4_PAE);
+    mmu.writeCr3(pml4);
+    mmu.writeCr0(CR0_PE | CR0_PG);
+    const va = -(2 ** 31) + 0x12_3456;
+    expect(mmu.physical(va, READ)).toBe(0x4012_3456);
+    expect(mmu.physical(va + 4, READ)).toBe(0x4012_345a);
+    expect(mmu.tlb.misses).toBe(1);
+    mmu.setCpl(3);
+    expect(mmu.physical(va, READ)).toBe(-1); // cached, but not for a user
+    expect(mmu.lastErrorCode).toBe(PF_P | PF_U);
+  });
+
+  test('a PAE page above 2 GiB is cached at its full address, never a wrapped one', () => {
+    const { mmu } = machinePae((s) => { s.map(0x1000, 0x1_2345_6000, PRW); s.map(0x2000, 0x8000_1000, PRW); });
+    for (let i = 0; i < 2; i++) {
+      expect(mmu.physical(0x1abc, READ)).toBe(0x1_2345_6abc);
+      expect(mmu.physical(0x2abc, READ)).toBe(0x8000_1abc);
+    }
+    expect(mmu.tlb.misses).toBe(2);
   });
 
   claim('conformance-vectors', () => {
