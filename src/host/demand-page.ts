@@ -26,6 +26,7 @@ export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResu
 
   const gpgdAt = gpgdAddr(g, vaddr);
   let gpgd = lgread32(g, gpgdAt);
+  g.trace?.(330, `demandPage: the Guest's PDE for 0x${(vaddr >>> 0).toString(16)} is 0x${(gpgd >>> 0).toString(16)}`);
   if (!(gpgd & PTE_P)) return reflect(false);
   checkGpgd(g, gpgd);
   // A processor marks a directory entry Accessed as soon as a walk uses it; so do we.
@@ -33,6 +34,7 @@ export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResu
 
   const gpteAt = gpteAddr(gpgd, vaddr);
   let gpte = lgread32(g, gpteAt);
+  g.trace?.(330, `demandPage: the Guest's PTE is 0x${(gpte >>> 0).toString(16)}`);
   if (!(gpte & PTE_P)) return reflect(false);
   // Rights are the AND of both levels, as the hardware has them. lguest checked
   // only the PTE, and a stricter directory entry made the Guest refault forever.
@@ -63,6 +65,7 @@ export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResu
   g.mmu.invlpg(vaddr);
 
   lgwrite32(g, gpteAt, gpte);
+  g.trace?.(330, `demandPage: Guest PTE now 0x${(gpte >>> 0).toString(16)}, shadow PTE 0x${(g.memory.read32(spteAt) >>> 0).toString(16)}`);
   g.stats.hiddenFaults++;
   return { fixed: true };
 }

@@ -54,6 +54,8 @@ export function releaseAllPagetables(g: Guest): void {
  * Guest runs. This is the expensive path that M:009 is about.
  */
 export function guestPagetableClearAll(g: Guest): void {
+  g.stats.clearAlls++;
+  g.trace?.(470, 'clear_all: every shadow page table of every slot thrown away');
   releaseAllPagetables(g);
   pinStackPages(g);
 }

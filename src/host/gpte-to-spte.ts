@@ -14,6 +14,7 @@ import { killGuest, type Guest } from './lguest.ts';
 export function gpteToSpte(g: Guest, gpte: number, write: boolean): number {
   const flags = gpte & 0xfff & ~PTE_G;
   const pfn = getPfn(g, gpte >>> 12, write);
+  g.trace?.(340, `gpteToSpte: Guest frame ${gpte >>> 12} is host frame ${pfn}; flags 0x${flags.toString(16)}${write ? '' : ', read-only until Dirty'}`);
   return (pfn * 4096 + flags) >>> 0;
 }
 

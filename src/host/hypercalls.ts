@@ -17,6 +17,11 @@ export const LHCALL_SET_STACK = 7;
 export const LHCALL_SET_PTE = 14;
 export const LHCALL_SET_PMD = 15;
 
+const HCALL_NAMES: Record<number, string> = {
+  [LHCALL_LGUEST_INIT]: 'LGUEST_INIT', [LHCALL_NEW_PGTABLE]: 'NEW_PGTABLE', [LHCALL_FLUSH_TLB]: 'FLUSH_TLB',
+  [LHCALL_SET_STACK]: 'SET_STACK', [LHCALL_SET_PTE]: 'SET_PTE', [LHCALL_SET_PMD]: 'SET_PMD',
+};
+
 /**
  * One hypercall. The first must be LGUEST_INIT; anything the Host does not
  * understand kills the Guest. A killed Guest's calls are refused.
@@ -24,6 +29,7 @@ export const LHCALL_SET_PMD = 15;
 export function hypercall(g: Guest, call: number, arg1 = 0, arg2 = 0, arg3 = 0): void {
   if (g.dead !== null) throw new GuestKilled(g.dead);
   g.stats.hypercalls++;
+  g.trace?.(120, `hypercall ${HCALL_NAMES[call] ?? call}(0x${(arg1 >>> 0).toString(16)}, 0x${(arg2 >>> 0).toString(16)}, 0x${(arg3 >>> 0).toString(16)})`);
   if (!g.initialized) {
     if (call !== LHCALL_LGUEST_INIT) killGuest(g, `hypercall ${call} before INIT`);
     return initialize(g, arg1);

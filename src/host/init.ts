@@ -53,9 +53,9 @@ export function initGuest(o: GuestOptions): Guest {
   const g: Guest = {
     memory, mmu: hostCpu(memory), memBase, pfnLimit: o.pages, kernelAddress: 0,
     pgdirs: Array.from({ length: PGDIR_SLOTS }, () => ({ gpgdir: 0, pgdir: 0 })),
-    cpuPgd: 0, esp1: 0, stackPages: 0, initialized: false, lguestData: null, dead: null, tlbStale: true,
+    cpuPgd: 0, esp1: 0, stackPages: 0, initialized: false, lguestData: null, dead: null, lastFault: null, trace: null, tlbStale: true,
     random: mulberry32(o.seed ?? 1), hostFrames, switcher, pageRefs: new Map(),
-    stats: { hiddenFaults: 0, reflectedFaults: 0, hypercalls: 0, shadowPagesAllocated: 0, shadowPagesFreed: 0 },
+    stats: { hiddenFaults: 0, reflectedFaults: 0, hypercalls: 0, shadowPagesAllocated: 0, shadowPagesFreed: 0, clearAlls: 0 },
   };
   g.pgdirs[0] = { gpgdir: o.pgdir, pgdir: hostFrames.alloc() };
   g.stats.shadowPagesAllocated++;

@@ -33,6 +33,8 @@ export interface HostStats {
   hypercalls: number;
   shadowPagesAllocated: number;
   shadowPagesFreed: number;
+  /** Times every shadow was thrown away (guest_pagetable_clear_all). */
+  clearAlls: number;
 }
 
 /**
@@ -60,6 +62,10 @@ export interface Guest {
   lguestData: number | null;
   /** The first reason the Guest was killed; once set, it never runs again. */
   dead: string | null;
+  /** The last fault handed to the Guest (its address is also in lguest_data's cr2). */
+  lastFault: { address: number; errorCode: number } | null;
+  /** Told what the Host does, with the H: number of the code doing it; null when nobody listens. */
+  trace: ((h: number, message: string) => void) | null;
   /** The shadow tables changed under the processor's TLB: reload CR3 before the Guest runs. */
   tlbStale: boolean;
   /** lguest picks eviction victims with random(); we use a seeded generator so runs repeat. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type Token from 'markdown-it/lib/token.mjs';
 import { formatError, type SourceError } from './regions.ts';
+import { beyondPlugin } from './beyond.ts';
 import { FULLY_WOVEN_ROOTS, SourceTree, WEAVABLE_ROOTS } from './sources.ts';
 import { newChapterEnv, weavePlugin, type ChapterEnv } from './weave.ts';
 import { claimPlugin, scanClaimTests, type ClaimOptions, type ClaimTest } from './claims.ts';
@@ -51,6 +52,7 @@ export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}): Markd
   md.use(weavePlugin, tree);
   md.use(claimPlugin, claims);
   md.use(transcriptPlugin);
+  md.use(beyondPlugin);
   return md;
 }
 

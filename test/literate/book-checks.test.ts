@@ -45,6 +45,13 @@ describe('the sound fixture book', () => {
 });
 
 describe('each check fires on a broken book', () => {
+  test('a "Beyond lguest" callout without a title is reported at its line', () => {
+    const root = brokenBook({ 'chapters/01-walk.md': (t) => `${t}\n::: beyond\nWe do more.\n:::\n` });
+    const lines = readFileSync(join(root, 'chapters/01-walk.md'), 'utf8').split('\n');
+    const at = lines.indexOf('::: beyond') + 1;
+    expect(errorsOf(root)).toContain(`chapters/01-walk.md:${at}: a "::: beyond" callout needs a title: ::: beyond <what we do that lguest did not>`);
+  });
+
   test('a missing region is reported at the chapter line, with the nearest name', () => {
     const root = brokenBook({ 'chapters/01-walk.md': (t) => t.replace('#HW-a', '#HW-aa') });
     expect(errorsOf(root)).toContain(
