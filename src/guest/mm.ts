@@ -19,6 +19,16 @@ export function mmap(k: Kernel, pages: number, write: boolean): number {
   return start;
 }
 
+/** mmap(addr, …, MAP_FIXED): a range at a given place (how a replayed program gets its folded layout). */
+export function mmapAt(k: Kernel, start: number, pages: number, write: boolean): void {
+  const end = start + pages * 4096;
+  if (start % 4096 !== 0 || pages < 1 || end > PAGE_OFFSET) throw new RangeError(`mmap at 0x${start.toString(16)} of ${pages} pages does not fit below PAGE_OFFSET`);
+  const p = k.current;
+  if (p.vmas.some((v) => v.start < end && start < v.end)) throw new RangeError(`mmap at 0x${start.toString(16)} overlaps a mapping`);
+  p.vmas.push({ start, end, write });
+  p.mmapNext = Math.max(p.mmapNext, end + 4096);
+}
+
 /** munmap: clear each mapped page with set_pte_at, free it, then flush the range (a user flush). */
 export function munmap(k: Kernel, start: number, pages: number): void {
   const p = k.current;

@@ -7,7 +7,7 @@ import { FETCH, READ, WRITE, type AccessKind } from '../hw/rights.ts';
 import { doPageFault } from './fault.ts';
 import { bootKernel, findVma, ptePtr, type BootOptions, type Kernel } from './kernel.ts';
 import { kernelAccess, kernelWriteFrame, kmap, kunmap } from './kmap.ts';
-import { exit, fork, mmap, munmap, switchTo } from './mm.ts';
+import { exit, fork, mmap, mmapAt, munmap, switchTo } from './mm.ts';
 import { FAULTED, type Platform } from './platform.ts';
 import { PTE_P, PTE_RW } from '../hw/pte.ts';
 
@@ -47,6 +47,7 @@ export class GuestOs {
   fetch(vaddr: number): number { return userAccess(this.k, FETCH, vaddr); }
 
   mmap(pages: number, write = true): number { return mmap(this.k, pages, write); }
+  mmapAt(vaddr: number, pages: number, write = true): void { mmapAt(this.k, vaddr, pages, write); }
   munmap(vaddr: number, pages: number): void { munmap(this.k, vaddr, pages); }
   fork(): number { return fork(this.k); }
   switchTo(pid: number): void { switchTo(this.k, pid); }

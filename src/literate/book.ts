@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type Token from 'markdown-it/lib/token.mjs';
 import { formatError, type SourceError } from './regions.ts';
 import { beyondPlugin } from './beyond.ts';
+import { figurePlugin } from './figures.ts';
 import { FULLY_WOVEN_ROOTS, SourceTree, WEAVABLE_ROOTS } from './sources.ts';
 import { newChapterEnv, weavePlugin, type ChapterEnv } from './weave.ts';
 import { claimPlugin, scanClaimTests, type ClaimOptions, type ClaimTest } from './claims.ts';
@@ -53,6 +54,7 @@ export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}): Markd
   md.use(claimPlugin, claims);
   md.use(transcriptPlugin);
   md.use(beyondPlugin);
+  md.use(figurePlugin, tree.root);
   return md;
 }
 

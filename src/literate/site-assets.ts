@@ -1,8 +1,8 @@
 /** The site's stylesheet and its one small script: dark mode, copy buttons. */
 
 export const PAGE_CSS = `
-:root { --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --accent: #0969da; --code-bg: #f6f8fa; --claim: #dafbe1; --beyond: #fbefff; --hl: #fff8c5; }
-html.dark { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #30363d; --accent: #4493f8; --code-bg: #161b22; --claim: #12261e; --beyond: #271a3b; --hl: #3b3416; }
+:root { --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --accent: #0969da; --code-bg: #f6f8fa; --claim: #dafbe1; --beyond: #fbefff; --fig-a: #cf222e; --fig-b: #1a7f37; --hl: #fff8c5; }
+html.dark { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #30363d; --accent: #4493f8; --code-bg: #161b22; --claim: #12261e; --beyond: #271a3b; --fig-a: #ff7b72; --fig-b: #3fb950; --hl: #3b3416; }
 html.dark .shiki, html.dark .shiki span { color: var(--shiki-dark) !important; background-color: var(--shiki-dark-bg) !important; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: var(--bg); font: 16px/1.6 system-ui, sans-serif; }
@@ -34,6 +34,12 @@ figure.woven .line.highlighted { background: var(--hl); }
 main > pre.shiki .line::before { content: attr(data-line); display: inline-block; width: 3.5em; margin-right: 1em; text-align: right; color: var(--muted); }
 .shiki .line:target { background: var(--hl); }
 .claim { border-left: 4px solid #1a7f37; background: var(--claim); padding: .25rem 1rem; margin: 1rem 0; border-radius: 0 6px 6px 0; }
+.live-figure { margin: 1.5rem 0; overflow-x: auto; }
+.live-figure svg { max-width: 100%; height: auto; }
+.live-figure figcaption { font-size: .8rem; color: var(--muted); }
+.fig-title { font: 600 12px system-ui, sans-serif; fill: var(--fg); }
+.fig-axis { font: 11px system-ui, sans-serif; fill: var(--muted); }
+.fig-grid { stroke: var(--line); stroke-width: 1; }
 .beyond { border-left: 4px solid #8250df; background: var(--beyond); padding: .25rem 1rem; margin: 1rem 0; border-radius: 0 6px 6px 0; }
 .beyond-tag { font-size: .75rem; color: var(--muted); font-weight: 600; }
 .claim-tag { font-size: .75rem; color: var(--muted); }
