@@ -27,8 +27,8 @@ export function m009Figure(root: string): FigureOutput {
   const body = [
     groupedBars({ x: 0, y: 0, width: W, height: H, title: 'Hidden faults per M accesses, by guest RAM', unit: 'per M', categories: memory.map((r) => r.label), series: faults(memory) }),
     groupedBars({ x: W + 20, y: 0, width: W, height: H, title: 'Hidden faults per M accesses, by I/O rate', unit: 'per M', categories: traffic.map((r) => r.label), series: faults(traffic) }),
-    groupedBars({ x: 0, y: H + 10, width: W, height: H, title: 'Replay time (ms, measured at build), by guest RAM', unit: 'ms', categories: memory.map((r) => r.label), series: time(memory) }),
-    groupedBars({ x: W + 20, y: H + 10, width: W, height: H, title: 'Replay time (ms, measured at build), by I/O rate', unit: 'ms', categories: traffic.map((r) => r.label), series: time(traffic) }),
+    groupedBars({ x: 0, y: H + 10, width: W, height: H, title: 'Replay time, ms (at build), by guest RAM', unit: 'ms', categories: memory.map((r) => r.label), series: time(memory) }),
+    groupedBars({ x: W + 20, y: H + 10, width: W, height: H, title: 'Replay time, ms (at build), by I/O rate', unit: 'ms', categories: traffic.map((r) => r.label), series: time(traffic) }),
     legend(48, 2 * H + 34, faults(memory)),
   ].join('');
   const row = (r: M009Row) => `${r.label.padEnd(12)} ${String(r.lguest.kmaps).padStart(6)} ${String(r.lguest.hiddenFaults).padStart(9)} ${String(r.fixed.hiddenFaults).padStart(9)}`;

@@ -4,14 +4,14 @@
  * after (kunmap_atomic), as x86-32 Linux's arch/x86/mm/highmem_32.c does.
  */
 import { READ, WRITE } from '../hw/rights.ts';
-import { BOOT_PGDIR, FIXMAP_PT, kmapSlotAddr, KM_USER0, KM_USER1, LAST_PKMAP, PAGE_KERNEL, PAGE_OFFSET, PKMAP_BASE } from './layout.ts';
-import type { Kernel } from './kernel.ts';
+import { BOOT_PGDIR, kmapSlotAddr, KM_USER0, KM_USER1, LAST_PKMAP, PAGE_KERNEL, PAGE_OFFSET, PKMAP_BASE } from './layout.ts';
+import { ptePtr, type Kernel } from './kernel.ts';
 import { FAULTED } from './platform.ts';
 
 // #region G-kmap
-/** The fixmap PTE behind kmap_atomic slot `type` (Guest-physical). */
-function kmapPte(type: number): number {
-  return FIXMAP_PT + ((kmapSlotAddr(type) >>> 12) & 0x3ff) * 4;
+/** The kernel's PTE for a fixmap address (Guest-physical), found through the kernel's own tables. */
+function fixmapPte(k: Kernel, vaddr: number): number {
+  return ptePtr(k, BOOT_PGDIR, vaddr, false);
 }
 
 /**
@@ -26,15 +26,15 @@ export function kmapAtomic(k: Kernel, gpa: number, type: number): number {
   k.stats.kmaps++;
   const vaddr = kmapSlotAddr(type);
   const pte = gpa | PAGE_KERNEL;
-  if (k.kmapMode === 'set-pte') k.pv.setPte(kmapPte(type), pte);
-  else k.pv.setPteAt(BOOT_PGDIR, vaddr, kmapPte(type), pte);
+  if (k.kmapMode === 'set-pte') k.pv.setPte(fixmapPte(k, vaddr), pte);
+  else k.pv.setPteAt(BOOT_PGDIR, vaddr, fixmapPte(k, vaddr), pte);
   return vaddr;
 }
 
 /** Unmap a kmap_atomic slot: pte_clear (which does name the address) and a one-page flush. */
 export function kunmapAtomic(k: Kernel, vaddr: number, type: number): void {
   if (vaddr !== kmapSlotAddr(type)) return; // a lowmem page: nothing was mapped
-  k.pv.setPteAt(BOOT_PGDIR, vaddr, kmapPte(type), 0);
+  k.pv.setPteAt(BOOT_PGDIR, vaddr, fixmapPte(k, vaddr), 0);
   k.pv.flushTlbSingle(vaddr);
 }
 
@@ -73,8 +73,7 @@ export function kernelWriteFrame(k: Kernel, gpa: number, offset: number, value: 
 // #endregion G-kmap
 
 // #region G-pkmap
-/** The fixmap PTE (Guest-physical) and the virtual address of persistent kmap slot `i`. */
-const pkmapPte = (i: number) => FIXMAP_PT + ((PKMAP_BASE >>> 12) & 0x3ff) * 4 + i * 4;
+/** The virtual address of persistent kmap slot `i`. */
 const pkmapAddr = (i: number) => PKMAP_BASE + i * 4096;
 
 /**
@@ -101,7 +100,7 @@ export function kmap(k: Kernel, gpa: number): number {
     pk.count[pk.last] = 2; // mapped, and one user
     pk.frame[pk.last] = gpa;
     k.stats.kmaps++;
-    k.pv.setPteAt(BOOT_PGDIR, pkmapAddr(pk.last), pkmapPte(pk.last), gpa | PAGE_KERNEL);
+    k.pv.setPteAt(BOOT_PGDIR, pkmapAddr(pk.last), fixmapPte(k, pkmapAddr(pk.last)), gpa | PAGE_KERNEL);
     return pkmapAddr(pk.last);
   }
   throw new Error('guest kernel: every persistent kmap slot is in use');
@@ -133,7 +132,7 @@ function flushAllZeroPkmaps(k: Kernel): void {
   for (let i = 0; i < LAST_PKMAP; i++) {
     if (pk.count[i] !== 1) continue;
     pk.count[i] = 0;
-    k.pv.setPteAt(BOOT_PGDIR, pkmapAddr(i), pkmapPte(i), 0);
+    k.pv.setPteAt(BOOT_PGDIR, pkmapAddr(i), fixmapPte(k, pkmapAddr(i)), 0);
     cleared.push(pkmapAddr(i));
   }
   if (cleared.length === 0) return;

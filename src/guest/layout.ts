@@ -42,9 +42,11 @@ export const MAX_LOWMEM = FIXMAP_BASE - PAGE_OFFSET;
 export const LGUEST_DATA = 0x1000;
 export const BOOT_PGDIR = 0x2000;
 export const KERNEL_STACK = 0x3000;
-/** The fixmap's page table; the direct map's page tables follow it. */
+/** The fixmap's page table (under PAE, two: each covers 2 MiB), the kernel's PMD (PAE only), then the direct map's page tables. */
 export const FIXMAP_PT = 0x4000;
-export const KERNEL_PT = 0x5000;
+export const FIXMAP_PT_HI = 0x5000;
+export const KERNEL_PMD = 0x6000;
+export const KERNEL_PT = 0x7000;
 
 /** Where the kernel tells the Host its PAGE_OFFSET, inside lguest_data (see H:508). */
 export const LGUEST_DATA_KERNEL_ADDRESS = 0;

@@ -5,7 +5,7 @@
  */
 import { PTE_A, PTE_P, PTE_RW } from '../hw/pte.ts';
 import { PAGE_OFFSET } from './layout.ts';
-import { newProcess, ptePtr, type Kernel, type Process } from './kernel.ts';
+import { entryBytes, newProcess, ptePtr, userTables, type Kernel, type Process } from './kernel.ts';
 
 // #region G-mm
 /** mmap(NULL, pages * 4096, prot, MAP_PRIVATE | MAP_ANONYMOUS): a new range, nothing mapped until touched. */
@@ -62,17 +62,15 @@ export function munmap(k: Kernel, start: number, pages: number): void {
 export function fork(k: Kernel): number {
   const parent = k.current;
   const child = newProcess(k);
-  for (let i = 0; i < PAGE_OFFSET >>> 22; i++) {
-    const pde = k.pv.read32(parent.pgdir + i * 4);
-    if (!(pde & PTE_P)) continue;
-    const table = (pde & 0xffff_f000) >>> 0;
-    for (let j = 0; j < 1024; j++) {
-      let pte = k.pv.read32(table + j * 4);
+  const e = entryBytes(k);
+  for (const { table, base } of userTables(k, parent.pgdir)) {
+    for (let j = 0; j < 4096 / e; j++) {
+      let pte = k.pv.read32(table + j * e);
       if (!(pte & PTE_P)) continue;
-      const va = ((i << 22) | (j << 12)) >>> 0;
+      const va = base + j * 4096;
       if (pte & PTE_RW) {
         pte &= ~PTE_RW;
-        k.pv.write32(table + j * 4, pte >>> 0);
+        k.pv.write32(table + j * e, pte >>> 0);
       }
       k.frames.get((pte & 0xffff_f000) >>> 0);
       // The child's copy is "old": it has not used the page yet.
@@ -104,22 +102,21 @@ export function exit(k: Kernel, pid: number, next: number): void {
   if (pid === next) throw new Error('exit: the next process must be another one');
   switchTo(k, pid);
   const p: Process = k.current;
-  const tables: number[] = [];
-  for (let i = 0; i < PAGE_OFFSET >>> 22; i++) {
-    const pde = k.pv.read32(p.pgdir + i * 4);
-    if (!(pde & PTE_P)) continue;
-    const table = (pde & 0xffff_f000) >>> 0;
-    for (let j = 0; j < 1024; j++) {
-      const pte = k.pv.read32(table + j * 4);
+  const e = entryBytes(k);
+  const tables = userTables(k, p.pgdir).map((t) => t.table);
+  for (const table of tables) {
+    for (let j = 0; j < 4096 / e; j++) {
+      const pte = k.pv.read32(table + j * e);
       if (!(pte & PTE_P)) continue;
-      k.pv.write32(table + j * 4, 0);
+      k.pv.write32(table + j * e, 0);
       k.frames.put((pte & 0xffff_f000) >>> 0);
     }
-    tables.push(table);
   }
   k.pv.flushTlbUser();
   switchTo(k, next);
   for (const table of tables) k.frames.put(table);
+  // Under PAE the user PMDs go too.
+  if (k.pae) for (let i = 0; i < 3; i++) k.frames.put((k.pv.read32(p.pgdir + i * 8) & 0xffff_f000) >>> 0);
   k.frames.put(p.pgdir);
   k.procs.delete(pid);
 }

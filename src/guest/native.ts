@@ -4,7 +4,7 @@
  * see under the Host.
  */
 import { PageFault } from '../hw/fault.ts';
-import { CR0_PE, CR0_PG, CR0_WP, Mmu } from '../hw/mmu.ts';
+import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, Mmu } from '../hw/mmu.ts';
 import { PhysicalMemory } from '../hw/phys-memory.ts';
 import { READ, WRITE, type AccessKind } from '../hw/rights.ts';
 import { FAULTED, type GuestFault, type Platform } from './platform.ts';
@@ -18,7 +18,7 @@ export class NativePlatform implements Platform {
   readonly mmu: Mmu;
   readonly lastFault: GuestFault = { address: 0, errorCode: 0 };
 
-  constructor(readonly memorySize: number) {
+  constructor(readonly memorySize: number, readonly pae = false) {
     this.memory = new PhysicalMemory(memorySize);
     this.mmu = new Mmu(this.memory);
   }
@@ -29,6 +29,7 @@ export class NativePlatform implements Platform {
   copyFrame(dst: number, src: number): void { this.memory.bytes.copyWithin(dst, src, src + 4096); }
 
   boot(pgdir: number): void {
+    if (this.pae) this.mmu.writeCr4(CR4_PAE);
     this.mmu.writeCr3(pgdir);
     this.mmu.writeCr0(CR0_PE | CR0_PG | CR0_WP);
   }
@@ -48,6 +49,8 @@ export class NativePlatform implements Platform {
   setPteAt(_pgdir: number, _vaddr: number, ptep: number, pte: number): void { this.memory.write32(ptep, pte); }
   setPte(ptep: number, pte: number): void { this.memory.write32(ptep, pte); }
   setPmd(pmdp: number, pmd: number): void { this.memory.write32(pmdp, pmd); }
+  // The processor reads PDPTEs at CR3 loads only; our kernel sets them before a directory is first used.
+  setPud(pudp: number, pud: number): void { this.memory.write32(pudp, pud); }
   flushTlbSingle(vaddr: number): void { this.mmu.invlpg(vaddr); }
   flushTlbUser(): void { this.mmu.writeCr3(this.mmu.cr3); }
   // Without CR4.PGE nothing is Global, so a CR3 reload forgets kernel pages too.

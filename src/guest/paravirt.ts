@@ -6,7 +6,7 @@
  */
 import type { AccessKind } from '../hw/rights.ts';
 import {
-  hypercall, LHCALL_FLUSH_TLB, LHCALL_LGUEST_INIT, LHCALL_NEW_PGTABLE, LHCALL_SET_PMD, LHCALL_SET_PTE, LHCALL_SET_STACK,
+  hypercall, LHCALL_FLUSH_TLB, LHCALL_LGUEST_INIT, LHCALL_NEW_PGTABLE, LHCALL_SET_PMD, LHCALL_SET_PMD_PAE, LHCALL_SET_PTE, LHCALL_SET_STACK,
 } from '../host/hypercalls.ts';
 import { initGuest } from '../host/init.ts';
 import type { Guest } from '../host/lguest.ts';
@@ -16,6 +16,8 @@ import { FAULTED, type GuestFault, type Platform } from './platform.ts';
 
 // #region G-paravirt
 export interface LguestPlatformOptions {
+  /** A PAE Guest. */
+  pae?: boolean;
   /** Host frames for shadow pages and the Switcher. */
   hostPages?: number;
   /** Seed for the Host's pgdir eviction. */
@@ -26,6 +28,7 @@ export interface LguestPlatformOptions {
 export class LguestPlatform implements Platform {
   readonly name = 'lguest';
   readonly kernelCpl = 1;
+  readonly pae: boolean;
   /** The Host's picture of this Guest. */
   readonly g: Guest;
   readonly lastFault: GuestFault = { address: 0, errorCode: 0 };
@@ -33,7 +36,8 @@ export class LguestPlatform implements Platform {
   private currentCr3 = 0;
 
   constructor(readonly memorySize: number, options: LguestPlatformOptions = {}) {
-    this.g = initGuest({ pages: memorySize / 4096, pgdir: BOOT_PGDIR, hostPages: options.hostPages, seed: options.seed });
+    this.pae = options.pae ?? false;
+    this.g = initGuest({ pages: memorySize / 4096, pgdir: BOOT_PGDIR, hostPages: options.hostPages, seed: options.seed, pae: this.pae });
   }
 
   // The Guest's RAM is a slice of the Host's; the kernel can name nothing outside it.
@@ -69,7 +73,8 @@ export class LguestPlatform implements Platform {
 
   setPteAt(pgdir: number, vaddr: number, ptep: number, pte: number): void {
     this.write32(ptep, pte);
-    hypercall(this.g, LHCALL_SET_PTE, pgdir, vaddr, pte);
+    // Under PAE the entry is two words; our Guest's high words are always zero.
+    hypercall(this.g, LHCALL_SET_PTE, pgdir, vaddr, pte, 0);
   }
 
   /**
@@ -81,10 +86,21 @@ export class LguestPlatform implements Platform {
     if (this.currentCr3) hypercall(this.g, LHCALL_FLUSH_TLB, 1);
   }
 
-  /** 2.6.24's SET_PMD names the page holding the top-level entry and the entry's index in it. */
+  /**
+   * 2.6.24's SET_PMD names the page holding the top-level entry and the
+   * entry's index in it. Under PAE the PMD is the middle level, and its call
+   * makes the Host throw everything away.
+   */
   setPmd(pmdp: number, pmd: number): void {
     this.write32(pmdp, pmd);
-    hypercall(this.g, LHCALL_SET_PMD, pmdp & ~0xfff, (pmdp & 0xfff) / 4);
+    if (this.pae) hypercall(this.g, LHCALL_SET_PMD_PAE, pmdp & ~0xfff, (pmdp & 0xfff) / 8);
+    else hypercall(this.g, LHCALL_SET_PMD, pmdp & ~0xfff, (pmdp & 0xfff) / 4);
+  }
+
+  /** lguest_set_pud: SET_PGD with the 32-byte-aligned PDPT and the entry's index. */
+  setPud(pudp: number, pud: number): void {
+    this.write32(pudp, pud);
+    hypercall(this.g, LHCALL_SET_PMD, pudp & ~0x1f, (pudp & 0x1f) / 8);
   }
 
   /** "Simply set it to zero: if it was not, it will fault back in." */

@@ -28,6 +28,8 @@ export interface Platform {
   readonly memorySize: number;
   /** The privilege level the Guest kernel runs at: 0 natively, 1 under lguest. */
   readonly kernelCpl: number;
+  /** PAE paging: three levels of eight-byte entries. */
+  readonly pae: boolean;
 
   /** Load or store a word of Guest-physical memory (the kernel writing its own page tables). */
   read32(gpa: number): number;
@@ -52,8 +54,10 @@ export interface Platform {
   setPteAt(pgdir: number, vaddr: number, ptep: number, pte: number): void;
   /** set_pte(ptep, pte): store the entry and say nothing else (kmap_atomic's way). */
   setPte(ptep: number, pte: number): void;
-  /** set_pmd(pmdp, pmd): store a top-level entry (2-level paging folds the PMD into the PGD). */
+  /** set_pmd(pmdp, pmd): store a page-directory entry (the top level of 2-level paging; PAE's middle). */
   setPmd(pmdp: number, pmd: number): void;
+  /** set_pud(pudp, pud): store a PAE page-directory-pointer entry. */
+  setPud(pudp: number, pud: number): void;
   /** flush_tlb_single(addr): forget one page's translation in the current address space. */
   flushTlbSingle(vaddr: number): void;
   /** flush_tlb_user: forget every user translation (a CR3 reload). */

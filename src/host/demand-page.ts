@@ -7,6 +7,7 @@ import { _PAGE_TABLE, PTE_A, PTE_D, PTE_P, PTE_PS, PTE_RW, PTE_US } from '../hw/
 import { lgread32, lgwrite32 } from './guest-memory.ts';
 import { releasePte, trackedSpte } from './gpte-to-spte.ts';
 import { killGuest, type Guest } from './lguest.ts';
+import { demandPagePae } from './pae.ts';
 import { gpgdAddr, gpteAddr, spgdAddr, spteAddr } from './shadow-walk.ts';
 
 // #region H330-demand-page
@@ -19,6 +20,7 @@ export type DemandResult = { fixed: true } | { fixed: false; errorCode: number }
  * shadow and say so; if not, the fault is the Guest's.
  */
 export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResult {
+  if (g.pae) return demandPagePae(g, vaddr, errcode);
   const write = (errcode & PF_W) !== 0;
   const user = (errcode & PF_U) !== 0;
   // What the Guest's handler sees is the fault its own tables would have raised natively.

@@ -6,6 +6,7 @@ import { PTE_P } from '../hw/pte.ts';
 import { releasePte } from './gpte-to-spte.ts';
 import { PGDIR_SLOTS, type Guest } from './lguest.ts';
 import { SWITCHER_PGD_INDEX } from './shadow-walk.ts';
+import { flushUserMappingsPae, releaseSlotPae } from './pae.ts';
 import { pinStackPages } from './stack.ts';
 
 // #region H440-flush-user
@@ -18,6 +19,7 @@ export function guestPagetableFlushUser(g: Guest): void {
 // #region H445-flush-user-mappings
 /** Release every shadow directory entry below the kernel's in slot `slot`. */
 export function flushUserMappings(g: Guest, slot: number): void {
+  if (g.pae) return flushUserMappingsPae(g, slot);
   const base = g.pgdirs[slot]!.pgdir;
   for (let i = 0; i < g.kernelAddress >>> 22; i++) releasePgd(g, base + i * 4);
 }
@@ -44,7 +46,8 @@ export function releaseAllPagetables(g: Guest): void {
   for (let slot = 0; slot < PGDIR_SLOTS; slot++) {
     const base = g.pgdirs[slot]!.pgdir;
     if (!base) continue;
-    for (let i = 0; i < SWITCHER_PGD_INDEX; i++) releasePgd(g, base + i * 4);
+    if (g.pae) releaseSlotPae(g, slot);
+    else for (let i = 0; i < SWITCHER_PGD_INDEX; i++) releasePgd(g, base + i * 4);
   }
 }
 

@@ -14,19 +14,21 @@ export const LHCALL_LGUEST_INIT = 1;
 export const LHCALL_NEW_PGTABLE = 4;
 export const LHCALL_FLUSH_TLB = 5;
 export const LHCALL_SET_STACK = 7;
+/** PAE only (lguest's later number 13): a middle-level entry changed. */
+export const LHCALL_SET_PMD_PAE = 13;
 export const LHCALL_SET_PTE = 14;
 export const LHCALL_SET_PMD = 15;
 
 const HCALL_NAMES: Record<number, string> = {
   [LHCALL_LGUEST_INIT]: 'LGUEST_INIT', [LHCALL_NEW_PGTABLE]: 'NEW_PGTABLE', [LHCALL_FLUSH_TLB]: 'FLUSH_TLB',
-  [LHCALL_SET_STACK]: 'SET_STACK', [LHCALL_SET_PTE]: 'SET_PTE', [LHCALL_SET_PMD]: 'SET_PMD',
+  [LHCALL_SET_STACK]: 'SET_STACK', [LHCALL_SET_PTE]: 'SET_PTE', [LHCALL_SET_PMD]: 'SET_PMD', [LHCALL_SET_PMD_PAE]: 'SET_PMD(PAE)',
 };
 
 /**
  * One hypercall. The first must be LGUEST_INIT; anything the Host does not
  * understand kills the Guest. A killed Guest's calls are refused.
  */
-export function hypercall(g: Guest, call: number, arg1 = 0, arg2 = 0, arg3 = 0): void {
+export function hypercall(g: Guest, call: number, arg1 = 0, arg2 = 0, arg3 = 0, arg4 = 0): void {
   if (g.dead !== null) throw new GuestKilled(g.dead);
   g.stats.hypercalls++;
   g.trace?.(120, `hypercall ${HCALL_NAMES[call] ?? call}(0x${(arg1 >>> 0).toString(16)}, 0x${(arg2 >>> 0).toString(16)}, 0x${(arg3 >>> 0).toString(16)})`);
@@ -40,8 +42,11 @@ export function hypercall(g: Guest, call: number, arg1 = 0, arg2 = 0, arg3 = 0):
     case LHCALL_FLUSH_TLB: return arg1 ? guestPagetableClearAll(g) : guestPagetableFlushUser(g);
     case LHCALL_NEW_PGTABLE: return guestNewPagetable(g, arg1 >>> 0);
     case LHCALL_SET_STACK: return guestSetStack(g, arg1, arg2);
-    case LHCALL_SET_PTE: return guestSetPte(g, arg1 >>> 0, arg2 >>> 0, arg3 >>> 0);
+    // Under PAE a PTE is eight bytes: arg3 is its low word and arg4 its high one.
+    case LHCALL_SET_PTE: return guestSetPte(g, arg1 >>> 0, arg2 >>> 0, arg3 >>> 0, arg4 >>> 0);
     case LHCALL_SET_PMD: return guestSetPgd(g, arg1 >>> 0, arg2);
+    // "For setting a mid-level, we just throw everything away. It's easy."
+    case LHCALL_SET_PMD_PAE: return g.pae ? guestPagetableClearAll(g) : killGuest(g, `Bad hypercall ${call}`);
     default: return killGuest(g, `Bad hypercall ${call}`);
   }
 }

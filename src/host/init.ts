@@ -1,7 +1,7 @@
 /*
  * Part (vii): a new Guest's page tables, and tearing them down.
  */
-import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, Mmu } from '../hw/mmu.ts';
+import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, Mmu } from '../hw/mmu.ts';
 import { PhysicalMemory } from '../hw/phys-memory.ts';
 import { releaseAllPagetables } from './flush.ts';
 import { lgread32, lgwrite32 } from './guest-memory.ts';
@@ -15,9 +15,9 @@ import { initPagetables, mapSwitcher } from './switcher.ts';
  * read-only for the Guest kernel too, and CR4.PGE off, because the Host's
  * Global TLB entries would otherwise survive the switch into a Guest's tables.
  */
-export function hostCpu(memory: PhysicalMemory): Mmu {
+export function hostCpu(memory: PhysicalMemory, pae = false): Mmu {
   const mmu = new Mmu(memory);
-  mmu.writeCr4(mmu.cr4 & ~CR4_PGE);
+  mmu.writeCr4((mmu.cr4 & ~CR4_PGE) | (pae ? CR4_PAE : 0));
   mmu.writeCr0(CR0_PE | CR0_PG | CR0_WP);
   return mmu;
 }
@@ -33,6 +33,8 @@ export interface GuestOptions {
   hostPages?: number;
   /** Seed for the eviction choice in new_pgdir (lguest: random()). */
   seed?: number;
+  /** A PAE Guest (three-level tables), shadowed with PAE tables; see the PAE chapter. */
+  pae?: boolean;
   /** Lay the Guest's memory out in `memory` instead of a fresh host. */
   fill?: (memory: PhysicalMemory, memBase: number) => void;
 }
@@ -49,9 +51,9 @@ export function initGuest(o: GuestOptions): Guest {
   o.fill?.(memory, memBase);
   const hostFrames = hostFrameAllocator(memory, 1, hostPages);
   const write32 = (p: number, v: number) => memory.write32(p, v);
-  const switcher = initPagetables(hostFrames, write32, mapSwitcher(hostFrames, write32));
+  const switcher = initPagetables(hostFrames, write32, mapSwitcher(hostFrames, write32), o.pae ? 8 : 4);
   const g: Guest = {
-    memory, mmu: hostCpu(memory), memBase, pfnLimit: o.pages, kernelAddress: 0,
+    memory, mmu: hostCpu(memory, o.pae), memBase, pfnLimit: o.pages, pae: o.pae ?? false, kernelAddress: 0,
     pgdirs: Array.from({ length: PGDIR_SLOTS }, () => ({ gpgdir: 0, pgdir: 0 })),
     cpuPgd: 0, esp1: 0, stackPages: 0, initialized: false, lguestData: null, dead: null, lastFault: null, trace: null, tlbStale: true,
     random: mulberry32(o.seed ?? 1), hostFrames, switcher, pageRefs: new Map(),
@@ -109,13 +111,13 @@ export function mulberry32(seed: number): () => number {
 export const LGUEST_DATA_KERNEL_ADDRESS = 0;
 export const LGUEST_DATA_RESERVE_MEM = 4;
 export const LGUEST_DATA_CR2 = 8;
-/** The top 4 MiB is the Switcher's: the Guest must leave it alone. */
+/** The top 4 MiB is the Switcher's (2 MiB under PAE): the Guest must leave it alone. */
 export const RESERVE_MEM = 4 << 20;
 
 /** At LGUEST_INIT: learn where the Guest kernel lives, and tell it what it may not use. */
 export function pageTableGuestDataInit(g: Guest, lguestData: number): void {
   g.kernelAddress = lgread32(g, lguestData + LGUEST_DATA_KERNEL_ADDRESS) >>> 0;
-  lgwrite32(g, lguestData + LGUEST_DATA_RESERVE_MEM, RESERVE_MEM);
+  lgwrite32(g, lguestData + LGUEST_DATA_RESERVE_MEM, g.pae ? RESERVE_MEM / 2 : RESERVE_MEM);
   if (g.kernelAddress >>> 22 >= SWITCHER_PGD_INDEX) killGuest(g, `bad kernel address 0x${g.kernelAddress.toString(16)}`);
 }
 // #endregion H508-guest-data-init

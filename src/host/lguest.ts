@@ -48,6 +48,8 @@ export interface Guest {
   readonly mmu: Mmu;
   readonly memBase: number;
   readonly pfnLimit: number;
+  /** The Guest uses PAE page tables (three levels of eight-byte entries), and so do its shadows. */
+  readonly pae: boolean;
   /** The Guest's PAGE_OFFSET, told us at LGUEST_INIT: mappings above it are shared by every process. */
   kernelAddress: number;
   readonly pgdirs: PgDir[];

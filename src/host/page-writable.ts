@@ -6,11 +6,13 @@ import { PF_W } from '../hw/fault.ts';
 import { PTE_P, PTE_RW } from '../hw/pte.ts';
 import { demandPage } from './demand-page.ts';
 import { killGuest, type Guest } from './lguest.ts';
+import { pageWritablePae } from './pae.ts';
 import { spgdAddr, spteAddr } from './shadow-walk.ts';
 
 // #region H360-page-writable
 /** Is `vaddr` present and writable in the current shadow? The quick check before doing real work. */
 export function pageWritable(g: Guest, vaddr: number): boolean {
+  if (g.pae) return pageWritablePae(g, vaddr);
   const spgd = g.memory.read32(spgdAddr(g, g.cpuPgd, vaddr));
   if (!(spgd & PTE_P)) return false;
   const flags = g.memory.read32(spteAddr(spgd, vaddr));

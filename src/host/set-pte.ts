@@ -8,6 +8,7 @@ import { releasePte, trackedSpte } from './gpte-to-spte.ts';
 import { releasePgd } from './flush.ts';
 import { killGuest, PGDIR_SLOTS, type Guest } from './lguest.ts';
 import { findPgdir } from './new-pagetable.ts';
+import { doSetPtePae, guestSetPgdPae } from './pae.ts';
 import { SWITCHER_PGD_INDEX, spgdAddr, spteAddr } from './shadow-walk.ts';
 
 // #region H400-set-pgd
@@ -18,6 +19,7 @@ import { SWITCHER_PGD_INDEX, spgdAddr, spteAddr } from './shadow-walk.ts';
  * `idx > 1024`, one past the end; we refuse every index that is not an entry.
  */
 export function guestSetPgd(g: Guest, gpgdir: number, idx: number): void {
+  if (g.pae) return guestSetPgdPae(g, gpgdir, idx);
   if (!Number.isInteger(idx) || idx < 0 || idx >= 1024) killGuest(g, `attempt to set pgd ${idx}/1024`);
   // The Switcher's entry is ours: the Guest may not make us touch it.
   if (idx >= SWITCHER_PGD_INDEX) return;
@@ -33,13 +35,13 @@ export function guestSetPgd(g: Guest, gpgdir: number, idx: number): void {
  * kernel address we update every shadow we keep; for a user address, only
  * the one shadowing that directory (if none does, it will be built lazily).
  */
-export function guestSetPte(g: Guest, gpgdir: number, vaddr: number, gpte: number): void {
+export function guestSetPte(g: Guest, gpgdir: number, vaddr: number, gpte: number, gpteHi = 0): void {
   vaddr >>>= 0;
   if (vaddr >= g.kernelAddress) {
-    for (let i = 0; i < PGDIR_SLOTS; i++) if (g.pgdirs[i]!.pgdir) doSetPte(g, i, vaddr, gpte);
+    for (let i = 0; i < PGDIR_SLOTS; i++) if (g.pgdirs[i]!.pgdir) doSetPte(g, i, vaddr, gpte, gpteHi);
   } else {
     const slot = findPgdir(g, gpgdir);
-    if (slot < PGDIR_SLOTS) doSetPte(g, slot, vaddr, gpte);
+    if (slot < PGDIR_SLOTS) doSetPte(g, slot, vaddr, gpte, gpteHi);
   }
 }
 // #endregion H410-set-pte
@@ -54,7 +56,8 @@ export function guestSetPte(g: Guest, gpgdir: number, vaddr: number, gpte: numbe
  * code kept the Guest's R/W bit, so writes to such a page never set the
  * Guest's Dirty bit. We do what the comment says.
  */
-export function doSetPte(g: Guest, slot: number, vaddr: number, gpte: number): void {
+export function doSetPte(g: Guest, slot: number, vaddr: number, gpte: number, gpteHi = 0): void {
+  if (g.pae) return doSetPtePae(g, slot, vaddr, gpte, gpteHi);
   const spgd = g.memory.read32(spgdAddr(g, slot, vaddr));
   if (!(spgd & PTE_P)) return;
   const spteAt = spteAddr(spgd, vaddr);

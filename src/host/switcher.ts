@@ -5,6 +5,7 @@
  */
 import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../hw/pte.ts';
 import type { HostFrames, Guest, SwitcherPages } from './lguest.ts';
+import { mapSwitcherInGuestPae } from './pae.ts';
 import { SWITCHER_PGD_INDEX } from './shadow-walk.ts';
 
 // #region H010-map-switcher
@@ -33,6 +34,7 @@ export const SWITCHER_PGD_FLAGS = PTE_P | PTE_RW | PTE_A | PTE_D;
  * registers page.
  */
 export function mapSwitcherInGuest(g: Guest): void {
+  if (g.pae) return mapSwitcherInGuestPae(g);
   const s = g.switcher;
   g.memory.write32(g.pgdirs[g.cpuPgd]!.pgdir + SWITCHER_PGD_INDEX * 4, (s.ptePage | SWITCHER_PGD_FLAGS) >>> 0);
   g.memory.write32(s.ptePage + SWITCHER_REGS_INDEX * 4, (s.regs | PTE_P | PTE_A | PTE_RW) >>> 0);
@@ -41,9 +43,9 @@ export function mapSwitcherInGuest(g: Guest): void {
 
 // #region H510-init-pagetables
 /** At Host start: one Switcher page table per CPU (we model one CPU). */
-export function initPagetables(frames: HostFrames, write32: (paddr: number, value: number) => void, pages: Omit<SwitcherPages, 'ptePage'>): SwitcherPages {
+export function initPagetables(frames: HostFrames, write32: (paddr: number, value: number) => void, pages: Omit<SwitcherPages, 'ptePage'>, entryBytes: 4 | 8 = 4): SwitcherPages {
   const ptePage = frames.alloc();
-  populateSwitcherPtePage(ptePage, write32, pages);
+  populateSwitcherPtePage(ptePage, write32, pages, entryBytes);
   return { ...pages, ptePage };
 }
 // #endregion H510-init-pagetables
@@ -55,9 +57,9 @@ export function initPagetables(frames: HostFrames, write32: (paddr: number, valu
  * and read-only means read-only to the Guest kernel only because the Host
  * runs with CR0.WP set.
  */
-export function populateSwitcherPtePage(ptePage: number, write32: (paddr: number, value: number) => void, pages: Omit<SwitcherPages, 'ptePage'>): void {
-  write32(ptePage + SWITCHER_CODE_INDEX * 4, (pages.code | PTE_P | PTE_A) >>> 0);
-  write32(ptePage + SWITCHER_REGS_INDEX * 4, (pages.regs | PTE_P | PTE_A | PTE_RW) >>> 0);
-  write32(ptePage + SWITCHER_RO_INDEX * 4, (pages.roState | PTE_P | PTE_A) >>> 0);
+export function populateSwitcherPtePage(ptePage: number, write32: (paddr: number, value: number) => void, pages: Omit<SwitcherPages, 'ptePage'>, entryBytes: 4 | 8 = 4): void {
+  write32(ptePage + SWITCHER_CODE_INDEX * entryBytes, (pages.code | PTE_P | PTE_A) >>> 0);
+  write32(ptePage + SWITCHER_REGS_INDEX * entryBytes, (pages.regs | PTE_P | PTE_A | PTE_RW) >>> 0);
+  write32(ptePage + SWITCHER_RO_INDEX * entryBytes, (pages.roState | PTE_P | PTE_A) >>> 0);
 }
 // #endregion H520-populate-switcher

@@ -46,7 +46,7 @@ export interface ParsedSource {
 export const REGION_NAME = /^[A-Za-z0-9_-]{1,48}$/;
 const MARKER = /^\s*\/\/ #(region|endregion)(?:\s+(.*))?$/;
 const LOOSE_MARKER = /^\s*\/\/\s*#\s*(region|endregion)\b/;
-const PREFIXES = /^(H\d{3}|M\d{3}|HW|G|X)-[a-z0-9][a-z0-9-]*$/;
+const PREFIXES = /^(H\d{3}|M\d{3}|HW|PAE|G|X)-[a-z0-9][a-z0-9-]*$/;
 
 /** lguest's H: number from a region name: `H330-demand-page` → 330. */
 export function hNumber(name: string): number | undefined {
@@ -76,7 +76,7 @@ export function parseRegions(file: string, text: string): ParsedSource {
       const kind = m[1]!;
       const name = (m[2] ?? '').trim();
       if (!REGION_NAME.test(name) || !PREFIXES.test(name)) {
-        errors.push({ file, line, message: `bad region name "${name}": use H<nnn>-slug, M<nnn>-slug, HW-slug, G-slug or X-slug (letters, digits, dashes)` });
+        errors.push({ file, line, message: `bad region name "${name}": use H<nnn>-slug, M<nnn>-slug, HW-slug, PAE-slug, G-slug or X-slug (letters, digits, dashes)` });
         if (kind === 'region' && !open) open = { name, line };
         else if (kind === 'endregion') open = undefined;
         return;

@@ -34,25 +34,25 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 // Programs start by mapping something, so that most accesses land.
 const program = fc.array(op, { minLength: 5, maxLength: 80 }).map((ops): Op[] => [{ op: 'mmap', pages: 3, write: true }, ...ops]);
 
-function bothWorlds(ops: Op[], kmapMode: KmapMode, seed: number) {
-  const native = runProgram(new GuestOs(new NativePlatform(PAGES * 4096), { lowmemPages: LOWMEM, kmapMode }), ops);
-  const lguest = new LguestPlatform(PAGES * 4096, { seed });
+function bothWorlds(ops: Op[], kmapMode: KmapMode, seed: number, pae: boolean) {
+  const native = runProgram(new GuestOs(new NativePlatform(PAGES * 4096, pae), { lowmemPages: LOWMEM, kmapMode }), ops);
+  const lguest = new LguestPlatform(PAGES * 4096, { seed, pae });
   const shadow = runProgram(new GuestOs(lguest, { lowmemPages: LOWMEM, kmapMode }), ops);
   return { native, shadow, host: lguest.g };
 }
 
 describe('shadow paging is invisible to the Guest', () => {
   claim('shadow-equals-native', () => {
-    for (const kmapMode of ['set-pte', 'set-pte-at'] as const) {
+    for (const [pae, kmapMode] of [[false, 'set-pte'], [false, 'set-pte-at'], [true, 'set-pte'], [true, 'set-pte-at']] as const) {
       fc.assert(fc.property(program, fc.nat(), (ops, seed) => {
-        const { native, shadow, host } = bothWorlds(ops, kmapMode, seed);
+        const { native, shadow, host } = bothWorlds(ops, kmapMode, seed, pae);
         expect(host.dead).toBeNull();
         expect(shadow.results).toEqual(native.results);
         expect(shadow.faults).toEqual(native.faults);
         // Values, page tables and their Accessed and Dirty bits: every word the Guest owns.
         const first = native.memory.findIndex((w, i) => w !== shadow.memory[i]);
         expect(first === -1 ? 'same' : `differs at guest-physical 0x${(first * 4).toString(16)}`).toBe('same');
-      }), { numRuns: 120 });
+      }), { numRuns: 100 });
     }
   });
 });

@@ -1,0 +1,68 @@
+/*
+ * Shadow paging for a PAE Guest (lguest from about 2.6.32): three levels,
+ * eight-byte entries, the Switcher in the top 2 MiB.
+ */
+import { describe, expect, test } from 'vitest';
+import { PTE_P } from '../../src/hw/pte.ts';
+import { READ, WRITE } from '../../src/hw/rights.ts';
+import { GuestOs } from '../../src/guest/os.ts';
+import { LguestPlatform } from '../../src/guest/paravirt.ts';
+import { BOOT_PGDIR } from '../../src/guest/layout.ts';
+import { hypercall, LHCALL_SET_PMD_PAE, LHCALL_SET_PTE } from '../../src/host/hypercalls.ts';
+import { guestAccess, FAULTED } from '../../src/host/run.ts';
+import { PAE_SWITCHER_ADDR } from '../../src/host/pae.ts';
+import { SWITCHER_MAGIC } from '../../src/host/switcher.ts';
+import { claim } from '../support/claim.ts';
+
+function paeGuest() {
+  const pv = new LguestPlatform(256 * 4096, { pae: true });
+  return { pv, os: new GuestOs(pv), g: pv.g };
+}
+
+describe('PAE shadow paging', () => {
+  claim('pae-pdpte-reload', () => {
+    const { os, g } = paeGuest();
+    // Two mappings a gigabyte apart: two PDPT entries, each a new shadow PMD page.
+    const low = os.mmap(1);
+    os.k.current.mmapNext = 0x8000_0000;
+    const high = os.mmap(1);
+    expect(high >>> 30).not.toBe(low >>> 30);
+    os.write(low, 1);
+    os.write(high, 2);
+    expect([os.read(low), os.read(high)]).toEqual([1, 2]);
+    // The processor's PDPTE registers hold the shadow's entries: CR3 was loaded again after each was made.
+    const shadowPdpt = g.pgdirs[g.cpuPgd]!.pgdir;
+    for (const va of [low, high]) expect(g.mmu.pdpteLo[va >>> 30]).toBe(g.memory.read32(shadowPdpt + (va >>> 30) * 8));
+  });
+
+  claim('pae-switcher-top-2m', () => {
+    const { os, g } = paeGuest();
+    expect(g.mmu.mode).toBe('pae');
+    expect(guestAccess(g, READ, PAE_SWITCHER_ADDR, 1)).toBe(SWITCHER_MAGIC);
+    expect(guestAccess(g, WRITE, PAE_SWITCHER_ADDR, 1, 0)).toBe(FAULTED);
+    expect(guestAccess(g, READ, PAE_SWITCHER_ADDR, 3)).toBe(FAULTED);
+    // RESERVE_MEM: the Guest is told to keep out of the top 2 MiB.
+    expect(os.pv.read32(0x1000 + 4)).toBe(2 << 20);
+    // A Guest that makes us shadow something there is killed.
+    expect(() => hypercall(g, LHCALL_SET_PTE, BOOT_PGDIR, PAE_SWITCHER_ADDR, 0x5000 | PTE_P | 0x60, 0)).toThrow('guest killed: attempt to access switcher pages');
+  });
+
+  claim('pae-set-pmd-clears-all', () => {
+    const { os, g } = paeGuest();
+    const buf = os.mmap(2);
+    os.write(buf, 1);
+    const clears = g.stats.clearAlls;
+    // The kernel's first page table in a new 2 MiB region is a middle-level entry: lguest throws everything away.
+    os.k.current.mmapNext = buf + 0x20_0000;
+    os.write(os.mmap(1), 2);
+    expect(g.stats.clearAlls).toBeGreaterThan(clears);
+    hypercall(g, LHCALL_SET_PMD_PAE, 0, 0);
+    expect(g.stats.clearAlls).toBeGreaterThan(clears + 1);
+    expect(os.read(buf)).toBe(1);
+  });
+
+  test('an entry with a high word is refused: our Guests live below 4 GiB', () => {
+    const { g } = paeGuest();
+    expect(() => hypercall(g, LHCALL_SET_PTE, BOOT_PGDIR, 0xc000_0000, 0x5063, 1)).toThrow(/guest killed: bad page table entry 0x1/);
+  });
+});
