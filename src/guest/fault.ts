@@ -34,11 +34,16 @@ export function doPageFault(k: Kernel, address: number, errorCode: number): bool
   if (!write || !(pte & PTE_P) || pte & PTE_RW) return record('segv'), false;
   const old = (pte & 0xffff_f000) >>> 0;
   let frame = old;
+  // BEGIN SOLUTION ex10-cow
   if (k.frames.count(old) > 1) {
     frame = k.frames.allocUser();
     copyPage(k, frame, old);
     k.frames.put(old);
   }
+  // END SOLUTION ex10-cow
+  // BEGIN STUB ex10-cow
+  // todo('ex10-cow', 'if another process still shares the frame, copy it to a new one and drop this process\'s reference to the old');
+  // END STUB ex10-cow
   k.pv.setPteAt(p.pgdir, page, ptep, (frame | (pte & 0xfff) | PTE_RW | PTE_A | PTE_D) >>> 0);
   // The old, read-only translation may still be cached.
   k.pv.flushTlbSingle(page);

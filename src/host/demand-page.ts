@@ -41,8 +41,13 @@ export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResu
   // Rights are the AND of both levels, as the hardware has them. lguest checked
   // only the PTE, and a stricter directory entry made the Guest refault forever.
   const rights = gpgd & gpte;
+  // BEGIN SOLUTION ex08-demand-page
   if (write && !(rights & PTE_RW)) return reflect(true);
   if (user && !(rights & PTE_US)) return reflect(true);
+  // END SOLUTION ex08-demand-page
+  // BEGIN STUB ex08-demand-page
+  // todo('ex08-demand-page', 'reflect a write the entries do not allow, and a user access to a supervisor page');
+  // END STUB ex08-demand-page
   checkGpte(g, gpte);
 
   // The shadow directory entry copies the Guest's flags; its page table is ours.

@@ -11,7 +11,12 @@ import { killGuest, type Guest } from './lguest.ts';
  * wrap around to address 1.
  */
 export function lguestAddressOk(g: Guest, addr: number, len: number): boolean {
+  // BEGIN SOLUTION ex07-address-ok
   return Number.isInteger(addr) && addr >= 0 && addr + len >= addr && addr + len <= g.pfnLimit * 4096;
+  // END SOLUTION ex07-address-ok
+  // BEGIN STUB ex07-address-ok
+  // return todo('ex07-address-ok', 'true exactly when [addr, addr + len) lies inside the Guest: below pfnLimit pages, with no overflow');
+  // END STUB ex07-address-ok
 }
 // #endregion H032-address-ok
 

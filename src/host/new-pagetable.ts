@@ -9,8 +9,13 @@ import { pinStackPages } from './stack.ts';
 // #region H430-new-pagetable
 /** Which slot shadows Guest page directory `gpgdir`, or PGDIR_SLOTS when none does. */
 export function findPgdir(g: Guest, gpgdir: number): number {
+  // BEGIN SOLUTION ex09-pgdir-cache
   for (let i = 0; i < PGDIR_SLOTS; i++) if (g.pgdirs[i]!.pgdir && g.pgdirs[i]!.gpgdir === gpgdir) return i;
   return PGDIR_SLOTS;
+  // END SOLUTION ex09-pgdir-cache
+  // BEGIN STUB ex09-pgdir-cache
+  // return todo('ex09-pgdir-cache', 'the slot in use that shadows gpgdir, or PGDIR_SLOTS when none does');
+  // END STUB ex09-pgdir-cache
 }
 
 /**

@@ -49,7 +49,12 @@ export function spteAddrPae(g: Guest, slot: number, vaddr: number, gpmdFlags?: n
     spgd = (newShadowPage(g) | PTE_P) >>> 0; // a PDPTE may carry nothing but P
     g.memory.write32(pdpte, spgd);
     // The processor reads PDPTEs only when CR3 is loaded: it must be loaded again.
+    // BEGIN SOLUTION ex12-pae-reload
     g.tlbStale = true;
+    // END SOLUTION ex12-pae-reload
+    // BEGIN STUB ex12-pae-reload
+    // todo('ex12-pae-reload', 'the processor reads PDPTEs only when CR3 is loaded: make the run loop load it again');
+    // END STUB ex12-pae-reload
   }
   const spmdAt = entryAddr(spgd, vaddr, 21);
   let spmd = g.memory.read32(spmdAt);

@@ -38,7 +38,12 @@ export function guestSetPgd(g: Guest, gpgdir: number, idx: number): void {
 export function guestSetPte(g: Guest, gpgdir: number, vaddr: number, gpte: number, gpteHi = 0): void {
   vaddr >>>= 0;
   if (vaddr >= g.kernelAddress) {
+    // BEGIN SOLUTION ex09-set-pte
     for (let i = 0; i < PGDIR_SLOTS; i++) if (g.pgdirs[i]!.pgdir) doSetPte(g, i, vaddr, gpte, gpteHi);
+    // END SOLUTION ex09-set-pte
+    // BEGIN STUB ex09-set-pte
+    // todo('ex09-set-pte', 'a kernel address is mapped the same in every process: update it in every shadow slot in use');
+    // END STUB ex09-set-pte
   } else {
     const slot = findPgdir(g, gpgdir);
     if (slot < PGDIR_SLOTS) doSetPte(g, slot, vaddr, gpte, gpteHi);

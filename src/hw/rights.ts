@@ -79,7 +79,12 @@ export function accessPolicy(kind: AccessKind, s: PrivilegeState): AccessPolicy 
 
 /** The whole check, used by the walkers and by a TLB hit alike. */
 export function permits(rights: number, p: AccessPolicy): boolean {
+  // BEGIN SOLUTION ex03-rights
   return (rights & p.need) === p.need && (rights & p.forbid) === 0;
+  // END SOLUTION ex03-rights
+  // BEGIN STUB ex03-rights
+  // return todo('ex03-rights', 'allowed when the rights hold every bit of p.need and none of p.forbid');
+  // END STUB ex03-rights
 }
 // #endregion HW-rights
 

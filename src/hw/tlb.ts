@@ -115,9 +115,14 @@ export class Tlb {
 
   /** Forget everything but global entries: what a CR3 write does when CR4.PGE=1. */
   flushNonGlobal(): void {
+    // BEGIN SOLUTION ex06-tlb-flush
     for (let slot = 0; slot < this.size; slot++) {
       if (this.tag[slot] !== -1 && !(this.rights[slot]! & R_G)) this.drop(slot);
     }
+    // END SOLUTION ex06-tlb-flush
+    // BEGIN STUB ex06-tlb-flush
+    // todo('ex06-tlb-flush', 'drop every live entry whose rights lack R_G; keep the Global ones');
+    // END STUB ex06-tlb-flush
   }
 
   /** INVLPG: forget the page holding linear page `vpn`, global or not, whatever its size. */

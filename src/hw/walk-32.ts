@@ -32,7 +32,12 @@ export function walk32(m: WalkMachine, vaddr: number, kind: AccessKind, out: Wal
   if (pdeAfter !== pde && m.writeBack) mem.write32(pdeAddr, pdeAfter);
   trace?.push(step32('PDE', vaddr >>> 22, pdeAddr, pde, pdeAfter));
 
+  // BEGIN SOLUTION ex02-walk
   const pteAddr = ((pde & 0xffff_f000) >>> 0) + ((vaddr >>> 12) & 0x3ff) * 4;
+  // END SOLUTION ex02-walk
+  // BEGIN STUB ex02-walk
+  // const pteAddr: number = todo('ex02-walk', 'the physical address of the PTE: the page table the PDE names, indexed by linear-address bits 21:12');
+  // END STUB ex02-walk
   const pte = mem.read32(pteAddr);
   if (!(pte & PTE_P)) {
     trace?.push(step32('PTE', (vaddr >>> 12) & 0x3ff, pteAddr, pte, pte));
@@ -46,7 +51,12 @@ export function walk32(m: WalkMachine, vaddr: number, kind: AccessKind, out: Wal
     trace?.push(step32('PTE', (vaddr >>> 12) & 0x3ff, pteAddr, pte, pte));
     return denied(m, kind, out, rights);
   }
+  // BEGIN SOLUTION ex04-dirty
   const pteAfter = pte | PTE_A | (kind === WRITE ? PTE_D : 0);
+  // END SOLUTION ex04-dirty
+  // BEGIN STUB ex04-dirty
+  // const pteAfter: number = todo('ex04-dirty', 'the leaf entry after an allowed access: Accessed always, Dirty only for a write');
+  // END STUB ex04-dirty
   if (pteAfter !== pte && m.writeBack) mem.write32(pteAddr, pteAfter);
   trace?.push(step32('PTE', (vaddr >>> 12) & 0x3ff, pteAddr, pte, pteAfter));
 
@@ -84,7 +94,12 @@ function leaf4M(
   trace?.push(step32('PDE', vaddr >>> 22, pdeAddr, pde, after));
 
   const high = ((pde >>> 13) & 0xff) * 0x1_0000_0000;
+  // BEGIN SOLUTION ex05-large-page
   out.pageBase = high + ((pde & 0xffc0_0000) >>> 0) + (vaddr & 0x003f_f000);
+  // END SOLUTION ex05-large-page
+  // BEGIN STUB ex05-large-page
+  // out.pageBase = todo('ex05-large-page', 'the 4 KiB page inside the 4 MiB page: PDE bits 31:22 (and PSE-36 bits 39:32), plus linear-address bits 21:12');
+  // END STUB ex05-large-page
   out.pageShift = 22;
   out.rights = rights | (after & (PTE_D | PTE_G));
   return true;

@@ -48,13 +48,13 @@ export interface Book {
 const CHAPTER_FILE = /^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$/;
 
 /** Plugins every build of the book uses; the site adds highlighting and layout on top. */
-export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}): MarkdownIt {
+export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}, options: { figures?: boolean } = {}): MarkdownIt {
   const md = new MarkdownIt({ html: true, linkify: false, typographer: true });
   md.use(weavePlugin, tree);
   md.use(claimPlugin, claims);
   md.use(transcriptPlugin);
   md.use(beyondPlugin);
-  md.use(figurePlugin, tree.root);
+  md.use(figurePlugin, tree.root, options.figures ?? true);
   return md;
 }
 

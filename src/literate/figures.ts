@@ -14,7 +14,7 @@ import type { ChapterEnv } from './weave.ts';
 
 const INFO = /^figure\s+(\S+)\s*$/;
 
-export function figurePlugin(md: MarkdownIt, root: string): void {
+export function figurePlugin(md: MarkdownIt, root: string, draw = true): void {
   const drawn = new Map<string, FigureOutput>();
   md.core.ruler.push('figures', (state) => {
     const env = state.env as ChapterEnv;
@@ -33,6 +33,8 @@ export function figurePlugin(md: MarkdownIt, root: string): void {
   md.renderer.rules.fence = (tokens, idx, options, env, self) => {
     const name = (tokens[idx]!.meta as { figure?: string } | null)?.figure;
     if (!name) return fence(tokens, idx, options, env, self);
+    // The student edition cannot draw figures: they run the code the students are writing.
+    if (!draw) return `<p class="figure-off">Figure <code>${name}</code> is drawn in the instructor edition: it runs the code your exercises complete.</p>\n`;
     let out = drawn.get(name);
     if (!out) drawn.set(name, (out = FIGURES[name]!.render(root)));
     const text = md.utils.escapeHtml(out.text);

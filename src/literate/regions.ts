@@ -10,6 +10,7 @@
  * `// unwoven: <reason>`.
  */
 
+import { withoutStubs } from '../course/markers.ts';
 export interface SourceError {
   file: string;
   line: number;
@@ -140,13 +141,16 @@ export function parseRegions(file: string, text: string): ParsedSource {
 }
 
 /**
- * The text of a region as a reader sees it: marker lines gone, common
- * indentation removed. Line numbers stay those of the file.
+ * The text of a region as a reader sees it: region and exercise markers
+ * gone, the students' stubs gone, common indentation removed. `lines` gives
+ * the file's line number of each line shown, so numbering stays true.
  */
-export function regionCode(region: Region): { code: string; firstLine: number } {
-  const indents = region.body.filter((l) => l.trim() !== '').map((l) => /^\s*/.exec(l)![0].length);
+export function regionCode(region: Region): { code: string; firstLine: number; lines: number[] } {
+  const keep = withoutStubs(region.body);
+  const shown = keep.map((i) => region.body[i]!);
+  const indents = shown.filter((l) => l.trim() !== '').map((l) => /^\s*/.exec(l)![0].length);
   const cut = indents.length ? Math.min(...indents) : 0;
-  return { code: region.body.map((l) => l.slice(cut)).join('\n'), firstLine: region.startLine + 1 };
+  return { code: shown.map((l) => l.slice(cut)).join('\n'), firstLine: region.startLine + 1, lines: keep.map((i) => region.startLine + 1 + i) };
 }
 
 /** The known name closest to `name` (edit distance), for "did you mean" hints. */

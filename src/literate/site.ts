@@ -26,6 +26,8 @@ export interface SiteOptions {
   api?: boolean;
   /** Skip running the examples (they are checked by npm test anyway). */
   transcripts?: boolean;
+  /** Skip drawing figures (the student edition, whose code is unfinished). */
+  figures?: boolean;
   log?: (line: string) => void;
 }
 
@@ -44,7 +46,7 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   const highlighter = await createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: ['ts', 'sh', 'json', 'yaml'] });
   const tree = new SourceTree(root);
   const tests = scanClaimTests(tree);
-  const md = siteMarkdown(tree, tests, highlighter);
+  const md = siteMarkdown(tree, tests, highlighter, options.figures ?? true);
   const book = loadBook(root, { tree, md, claimTests: tests });
   const errors = checkBook(book).map(formatError);
   if (options.transcripts !== false) {
@@ -98,8 +100,8 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
 }
 
 /** The book's markdown-it with the site's additions: anchors, shiki, woven captions, claim links. */
-export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter): MarkdownIt {
-  const md = bookMarkdown(tree, { tests: claimIndex(tests), testHref: (t) => `source/${t.file}.html#L${t.line}` });
+export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter, figures = true): MarkdownIt {
+  const md = bookMarkdown(tree, { tests: claimIndex(tests), testHref: (t) => `source/${t.file}.html#L${t.line}` }, { figures });
   md.use(anchor, { level: [2, 3], permalink: anchor.permalink.headerLink() });
   md.options.highlight = (code, lang) => {
     const known = highlighter.getLoadedLanguages().includes(lang);
@@ -113,7 +115,7 @@ export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: 
       lang: tokens[idx]!.info || 'ts', themes: THEMES, defaultColor: 'light',
       transformers: [{
         line(node, line) {
-          const n = meta.firstLine + line - 1;
+          const n = meta.lines[line - 1] ?? meta.firstLine + line - 1;
           node.properties['data-line'] = n;
           if (meta.highlight.includes(n)) this.addClassToHast(node, 'highlighted');
         },

@@ -48,6 +48,8 @@ export interface WovenMeta {
   region: string;
   firstLine: number;
   lastLine: number;
+  /** The file line of each line shown (exercise markers and stubs are not shown). */
+  lines: number[];
   highlight: number[];
   h?: number;
 }
@@ -99,7 +101,7 @@ export function weavePlugin(md: MarkdownIt, tree: SourceTree): void {
       const guess = nearest(region, names);
       return fail(`region "${region}" not found in ${file} (regions there: ${names.join(', ') || 'none'}${guess ? `; did you mean "${guess}"?` : ''})`);
     }
-    const { code, firstLine } = regionCode(found);
+    const { code, firstLine, lines } = regionCode(found);
     const lastLine = found.endLine - 1;
     for (const n of highlight) {
       if (n < firstLine || n > lastLine) return fail(`highlighted line ${n} is outside region "${region}" (lines ${firstLine}-${lastLine})`);
@@ -112,7 +114,7 @@ export function weavePlugin(md: MarkdownIt, tree: SourceTree): void {
     token.info = lang;
     token.content = code + '\n';
     token.map = [startLine, startLine + 1];
-    const meta: WovenMeta = { woven: true, file, region, firstLine, lastLine, highlight };
+    const meta: WovenMeta = { woven: true, file, region, firstLine, lastLine, lines, highlight };
     if (found.h !== undefined) meta.h = found.h;
     token.meta = meta;
     return true;

@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
+import { machine32 } from '../support/machine.ts';
+import { exercise } from '../support/graded.ts';
+
+const t = exercise('ex04-dirty');
+
+t(2, 'a read sets Accessed and not Dirty', () => {
+  const { space, mmu, memory } = machine32();
+  const at = space.map(0x1000, 0x9000, PTE_P | PTE_RW);
+  mmu.read32(0x1000);
+  assert.equal(memory.read32(at) & (PTE_A | PTE_D), PTE_A);
+});
+
+t(1, 'a write sets both', () => {
+  const { space, mmu, memory } = machine32();
+  const at = space.map(0x1000, 0x9000, PTE_P | PTE_RW);
+  mmu.write32(0x1000, 3);
+  assert.equal(memory.read32(at) & (PTE_A | PTE_D), PTE_A | PTE_D);
+});
