@@ -38,7 +38,8 @@ const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : inspec
 /** The first lines of an error, and where in src/ it was thrown. */
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return `threw ${show(e)}`;
-  const where = (e.stack ?? '').split('\n').find((l) => /\/src\//.test(l))?.trim().replace(/\(file:\/\/.*?\/src\//, '(src/');
+  // The first frame in the submission's src/, named from src/ (the grading tree is a temporary folder).
+  const where = (e.stack ?? '').split('\n').find((l) => /\/src\//.test(l))?.trim().replace(/\((?:file:\/\/)?[^()]*?\/src\//, '(src/');
   return `${e.name === 'Error' || e.name === 'AssertionError' ? '' : `${e.name}: `}${e.message.split('\n')[0]}${where ? `\n${where}` : ''}`;
 }
 

@@ -134,7 +134,9 @@ export async function generateSkeleton(root: string, out: string, o: SkeletonOpt
 
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  for (const entry of TREE) if (existsSync(join(root, entry))) cpSync(join(root, entry), join(out, entry), { recursive: true, filter: (src) => !/\.hidden\.test\.ts$/.test(src) });
+  // Hidden tests stay with the grader; the course's own tests (which grade solutions) with the instructor.
+  const instructorOnly = (src: string) => /\.hidden\.test\.ts$/.test(src) || src.startsWith(join(root, 'test/course'));
+  for (const entry of TREE) if (existsSync(join(root, entry))) cpSync(join(root, entry), join(out, entry), { recursive: true, filter: (src) => !instructorOnly(src) });
   stubOut(out, blocks, exercises);
   symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'), 'dir');
   log(`wrote the student tree: ${exercises.length} exercises, ${blocks.length} stubs`);
