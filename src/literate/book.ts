@@ -11,6 +11,8 @@ import type Token from 'markdown-it/lib/token.mjs';
 import { formatError, type SourceError } from './regions.ts';
 import { beyondPlugin } from './beyond.ts';
 import { figurePlugin } from './figures.ts';
+import { courseExercises, exercisePlugin } from './exercises.ts';
+import { parseExercises } from '../course/markers.ts';
 import { FULLY_WOVEN_ROOTS, SourceTree, WEAVABLE_ROOTS } from './sources.ts';
 import { newChapterEnv, weavePlugin, type ChapterEnv } from './weave.ts';
 import { claimPlugin, scanClaimTests, type ClaimOptions, type ClaimTest } from './claims.ts';
@@ -55,6 +57,7 @@ export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}, option
   md.use(transcriptPlugin);
   md.use(beyondPlugin);
   md.use(figurePlugin, tree.root, options.figures ?? true);
+  md.use(exercisePlugin, tree.root);
   return md;
 }
 
@@ -181,6 +184,30 @@ export function checkBook(book: Book): SourceError[] {
       if (!lastH || inc.h >= lastH.h) lastH = { h: inc.h, where: `${inc.chapter}:${inc.line}` };
       if (!ch.h) errors.push({ file: inc.chapter, line: inc.line, message: `${hs} region woven in a chapter with no h: range in its front matter` });
       else if (inc.h < ch.h[0] || inc.h > ch.h[1]) errors.push({ file: inc.chapter, line: inc.line, message: `${hs} is outside this chapter's range [${ch.h}]` });
+    }
+  }
+
+  // Exercises: each set once, in the chapter the course names; each solution inside a woven region.
+  const course = courseExercises(book.root);
+  const setAt = new Map<string, string>();
+  for (const ch of chapters) {
+    for (const x of ch.env.exercises) {
+      const e = course?.find((c) => c.id === x.id);
+      const at = (message: string) => errors.push({ file: ch.path, line: x.line, message });
+      if (!e) at(`unknown exercise "${x.id}" (course/exercises.json has ${course ? course.map((c) => c.id).join(', ') : 'no exercises'})`);
+      else if (setAt.has(x.id)) at(`exercise ${x.id} is set twice (first at ${setAt.get(x.id)})`);
+      else if (e.chapter !== ch.path) at(`exercise ${x.id} belongs in ${e.chapter}, as course/exercises.json says`);
+      setAt.set(x.id, `${ch.path}:${x.line}`);
+    }
+  }
+  for (const e of course ?? []) if (!setAt.has(e.id)) errors.push({ file: 'course/exercises.json', line: 1, message: `exercise ${e.id} is set in no chapter: add "::: exercise ${e.id}" to ${e.chapter}` });
+  for (const file of tree.files('src')) {
+    const { blocks, errors: markerErrors } = parseExercises(file, readFileSync(join(book.root, file), 'utf8').split('\n'));
+    errors.push(...markerErrors);
+    for (const b of blocks) {
+      const region = [...tree.get(file)!.regions.values()].find((r) => r.startLine < b.start && b.end < r.endLine);
+      if (!region || !woven.has(`${file}#${region.name}`)) errors.push({ file, line: b.start, message: `exercise ${b.id} lies outside every woven region: a student must be able to read the code around a stub` });
+      if (course && !course.some((c) => c.id === b.id)) errors.push({ file, line: b.start, message: `exercise ${b.id} is not in course/exercises.json` });
     }
   }
 

@@ -40,6 +40,9 @@ main > pre.shiki .line::before { content: attr(data-line); display: inline-block
 .fig-title { font: 600 12px system-ui, sans-serif; fill: var(--fg); }
 .fig-axis { font: 11px system-ui, sans-serif; fill: var(--muted); }
 .fig-grid { stroke: var(--line); stroke-width: 1; }
+.exercise { border: 1px solid var(--accent); border-radius: 6px; padding: .25rem 1rem; margin: 1rem 0; }
+.exercise-tag { font-size: .8rem; color: var(--muted); font-weight: 600; }
+.figure-off { font-size: .85rem; color: var(--muted); font-style: italic; }
 .beyond { border-left: 4px solid #8250df; background: var(--beyond); padding: .25rem 1rem; margin: 1rem 0; border-radius: 0 6px 6px 0; }
 .beyond-tag { font-size: .75rem; color: var(--muted); font-weight: 600; }
 .claim-tag { font-size: .75rem; color: var(--muted); }

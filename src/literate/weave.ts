@@ -35,10 +35,11 @@ export interface ChapterEnv {
   includes: WeaveRecord[];
   claims: { id: string; line: number }[];
   transcripts: { example: string; line: number; expected: string }[];
+  exercises: { id: string; line: number }[];
 }
 
 export function newChapterEnv(path: string): ChapterEnv {
-  return { path, errors: [], includes: [], claims: [], transcripts: [] };
+  return { path, errors: [], includes: [], claims: [], transcripts: [], exercises: [] };
 }
 
 /** Token meta for a woven fence; the renderer reads it to caption and number the code. */

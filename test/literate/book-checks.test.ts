@@ -45,6 +45,18 @@ describe('the sound fixture book', () => {
 });
 
 describe('each check fires on a broken book', () => {
+  test('an exercise the course does not have is reported at its line', () => {
+    const root = brokenBook({ 'chapters/01-walk.md': (t) => `${t}\n::: exercise ex01-nothing\nDo it.\n:::\n` });
+    const at = readFileSync(join(root, 'chapters/01-walk.md'), 'utf8').split('\n').indexOf('::: exercise ex01-nothing') + 1;
+    expect(errorsOf(root)).toContain(`chapters/01-walk.md:${at}: unknown exercise "ex01-nothing" (course/exercises.json has no exercises)`);
+  });
+
+  test('a solution block outside every woven region is reported at its line', () => {
+    const root = brokenBook({ 'src/hw/a.ts': (t) => `${t}// BEGIN SOLUTION ex01-x\nexport const x = 1;\n// END SOLUTION ex01-x\n// BEGIN STUB ex01-x\n// export const x = 2;\n// END STUB ex01-x\n` });
+    const at = readFileSync(join(root, 'src/hw/a.ts'), 'utf8').split('\n').indexOf('// BEGIN SOLUTION ex01-x') + 1;
+    expect(errorsOf(root)).toContain(`src/hw/a.ts:${at}: exercise ex01-x lies outside every woven region: a student must be able to read the code around a stub`);
+  });
+
   test('an unknown figure is reported at its line, with the figures there are', () => {
     const root = brokenBook({ 'chapters/01-walk.md': (t) => `${t}\n\`\`\`figure no-such-figure\n\`\`\`\n` });
     const at = readFileSync(join(root, 'chapters/01-walk.md'), 'utf8').split('\n').indexOf('```figure no-such-figure') + 1;
