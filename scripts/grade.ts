@@ -1,13 +1,14 @@
 /*
  * npm run grade -- SUBMISSION [--json results.json] [--reveal-hidden]
  * npm run grade -- --batch DIR [--csv grades.csv] [--feedback DIR]
+ * npm run grade -- --practice ANSWERS --seed N [--mode 32bit|pse|pae]
  *   [--timeout MS] [--memory MiB]
  *
  * A submission is a folder holding a student's src/ (the student tree, or any
  * copy of it). Only src/ is read. Exit 0 whenever grading finished, whatever
  * the score; 2 on a usage or configuration error.
  */
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { collectTests, csv, DEFAULT_OPTIONS, formatReport, gradeSubmission, gradescopeResults, loadExercises, writeFeedback } from '../src/course/grader.ts';
 
@@ -32,6 +33,23 @@ const batch = flag('--batch');
 const json = flag('--json');
 const csvFile = flag('--csv');
 const feedback = flag('--feedback');
+
+const practice = flag('--practice');
+if (practice) {
+  const { checkAnswers, makeProblem } = await import('../src/course/practice.ts');
+  const seed = Number(flag('--seed') ?? usage('--practice needs the problem\'s --seed'));
+  let problem;
+  try {
+    problem = makeProblem(seed, (flag('--mode') ?? '32bit') as never);
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  if (!existsSync(practice)) usage(`no answer file ${practice}`);
+  const r = checkAnswers(problem!, readFileSync(practice, 'utf8'));
+  console.log(`practice seed ${seed} (${problem!.mode}): ${r.score}/${r.max}`);
+  for (const l of r.lines) console.log(`  ${l}`);
+  process.exit(0);
+}
 
 const exercises = loadExercises(root);
 const tests = await collectTests(root, options);
