@@ -50,6 +50,9 @@ main > pre.shiki .line::before { content: attr(data-line); display: inline-block
 .pager { display: flex; justify-content: space-between; margin-top: 3rem; border-top: 1px solid var(--line); padding-top: 1rem; }
 table { border-collapse: collapse; font-size: .9rem; } td, th { border: 1px solid var(--line); padding: .25rem .5rem; vertical-align: top; }
 .status-ported td:nth-child(3) { color: #1a7f37; } .status-diverges td:nth-child(3) { color: #9a6700; } .status-planned td:nth-child(3) { color: #cf222e; }
+.run { margin-left: .75rem; font-size: .75rem; cursor: pointer; background: var(--bg); color: var(--accent); border: 1px solid var(--accent); border-radius: 4px; }
+.run-output { border-left: 3px solid var(--accent); }
+.run-status { font-size: .8rem; color: var(--muted); }
 .copy { position: absolute; top: .25rem; right: .25rem; font-size: .75rem; opacity: .6; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
 .header-anchor { color: inherit; text-decoration: none; }
 @media (max-width: 70rem) { .frame { grid-template-columns: 1fr; } .sidebar, .toc { display: none; } main { padding: 1rem; } }
@@ -74,4 +77,45 @@ for (const pre of document.querySelectorAll('pre')) {
   });
   pre.appendChild(button);
 }
+// Examples that run in the page: import the bundle with console captured, show what it prints.
+for (const fig of document.querySelectorAll('figure.transcript[data-run]')) {
+  const button = document.createElement('button');
+  button.className = 'run';
+  button.type = 'button';
+  button.textContent = '▶ Run in the page';
+  const output = document.createElement('pre');
+  output.className = 'run-output';
+  output.hidden = true;
+  const status = document.createElement('p');
+  status.className = 'run-status';
+  fig.querySelector('figcaption').appendChild(button);
+  fig.append(output, status);
+  button.addEventListener('click', async () => {
+    const lines = [];
+    const print = (...args) => lines.push(args.map(String).join(' '));
+    globalThis.__lgjConsole = { log: print, error: print, warn: print, info: print };
+    button.disabled = true;
+    try {
+      await import(new URL(fig.dataset.run, location.href).href + '?run=' + Date.now());
+    } catch (e) {
+      lines.push(String(e));
+    }
+    button.disabled = false;
+    const text = lines.join('\\n') + '\\n';
+    output.textContent = text;
+    output.hidden = false;
+    const expected = fig.querySelector('pre code').textContent;
+    const same = text.trimEnd() === expected.trimEnd();
+    status.textContent = same ? '✓ the same as the transcript above, computed in your browser' : '✗ differs from the transcript above';
+    status.dataset.match = same ? 'yes' : 'no';
+  });
+}
 `;
+
+/** A 1x1 icon (an ICO holding a PNG): the smallest thing that answers /favicon.ico. */
+const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkaPhfDwAEgwGAbo/cLwAAAABJRU5ErkJggg==', 'base64');
+export const FAVICON = Buffer.concat([
+  Buffer.from([0, 0, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0, 32, 0]),
+  Buffer.from(new Uint32Array([PNG_1X1.length, 22]).buffer),
+  PNG_1X1,
+]);

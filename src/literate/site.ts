@@ -17,7 +17,8 @@ import { formatError } from './regions.ts';
 import { SourceTree } from './sources.ts';
 import { checkTranscripts } from './transcripts.ts';
 import type { WovenMeta } from './weave.ts';
-import { PAGE_CSS, PAGE_JS } from './site-assets.ts';
+import { FAVICON, PAGE_CSS, PAGE_JS } from './site-assets.ts';
+import { bundleExamples } from './runnable.ts';
 
 export interface SiteOptions {
   root: string;
@@ -63,11 +64,19 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
     pages.push(rel);
   };
   writeFileSync(join(out, 'site.css'), PAGE_CSS);
+  // Browsers ask every origin for /favicon.ico; a 404 there is an error in every page's console.
+  writeFileSync(join(out, 'favicon.ico'), FAVICON);
   writeFileSync(join(out, 'site.js'), PAGE_JS);
 
   const chapters = book.chapters;
+  const runnable = await bundleExamples(root, out, bookTranscripts(book).map((t) => t.example));
+  log(`${runnable.size} examples run in the page`);
   chapters.forEach((ch, i) => {
-    const body = md.renderer.render(ch.tokens, md.options, ch.env);
+    // A transcript whose example bundled for the browser gets a Run button (site.js adds it).
+    const body = md.renderer.render(ch.tokens, md.options, ch.env).replace(/<figure class="transcript" data-example="([^"]+)">/g, (all, ex: string) => {
+      const run = runnable.get(ex);
+      return run ? `<figure class="transcript" data-example="${ex}" data-run="${run}">` : all;
+    });
     write(pageOf(ch), layout(book, ch.title, body, {
       current: ch, prev: chapters[i - 1], next: chapters[i + 1], toc: tocOf(ch),
     }));
@@ -102,7 +111,9 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
 /** The book's markdown-it with the site's additions: anchors, shiki, woven captions, claim links. */
 export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter, figures = true): MarkdownIt {
   const md = bookMarkdown(tree, { tests: claimIndex(tests), testHref: (t) => `source/${t.file}.html#L${t.line}` }, { figures });
-  md.use(anchor, { level: [2, 3], permalink: anchor.permalink.headerLink() });
+  // Plain slugs ("rights-combined"), not percent-encoded punctuation, so a link reads like the heading.
+  const slugify = (t: string) => t.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s+/g, '-');
+  md.use(anchor, { level: [2, 3], slugify, permalink: anchor.permalink.headerLink() });
   md.options.highlight = (code, lang) => {
     const known = highlighter.getLoadedLanguages().includes(lang);
     return highlighter.codeToHtml(code.replace(/\n$/, ''), { lang: known ? lang : 'text', themes: THEMES, defaultColor: 'light' });
@@ -257,6 +268,23 @@ async function buildApi(root: string, out: string): Promise<string[]> {
   const project = await app.convert();
   if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return ['typedoc: the API reference did not build cleanly (see messages above)'];
   await app.generateDocs(project, out);
+  unlinkLibrarySources(out);
   return app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [];
 }
 
+/**
+ * typedoc links members inherited from the standard library (Error's
+ * `message`, say) to "source views" of TypeScript's own .d.ts files, which
+ * this site does not have. Keep the text, drop the link.
+ */
+function unlinkLibrarySources(dir: string): void {
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, name.name);
+    if (name.isDirectory()) unlinkLibrarySources(p);
+    else if (name.name.endsWith('.html')) {
+      const html = readFileSync(p, 'utf8');
+      const fixed = html.replace(/<a href="[^"]*\/node_modules\/[^"]*"[^>]*>(.*?)<\/a>/g, '$1');
+      if (fixed !== html) writeFileSync(p, fixed);
+    }
+  }
+}

@@ -23,7 +23,7 @@ describe('the site', () => {
   test('the preface renders its claim with a link to the test that proves it', () => {
     const html = readFileSync(join(out, '00-preface.html'), 'utf8');
     expect(html).toMatch(/<div class="claim" id="claim-every-line-woven">.*✓ tested by <a class="claim-test" href="source\/test\/book\.test\.ts\.html#L\d+">/);
-    expect(html).toContain('<figure class="transcript" data-example="examples/00-first-walk.ts">');
+    expect(html).toContain('<figure class="transcript" data-example="examples/00-first-walk.ts" data-run="run/00-first-walk.js">');
   });
 
   test('woven code carries its region, file and real line numbers', () => {
@@ -32,5 +32,10 @@ describe('the site', () => {
     expect(html).toContain(`<span class="region">HW-tlb</span> · <a href="source/src/hw/tlb.ts.html#L${region.startLine + 1}">src/hw/tlb.ts</a> · lines ${region.startLine + 1}–${region.endLine - 1}`);
     expect(html).toContain(`data-line="${region.startLine + 1}"`);
     expect(html).not.toContain('#region');
+  });
+
+  test('the page script is valid JavaScript', async () => {
+    const { PAGE_JS } = await import('../../src/literate/site-assets.ts');
+    expect(() => new Function(PAGE_JS)).not.toThrow();
   });
 });
