@@ -53,6 +53,12 @@ table { border-collapse: collapse; font-size: .9rem; } td, th { border: 1px soli
 .run { margin-left: .75rem; font-size: .75rem; cursor: pointer; background: var(--bg); color: var(--accent); border: 1px solid var(--accent); border-radius: 4px; }
 .run-output { border-left: 3px solid var(--accent); }
 .run-status { font-size: .8rem; color: var(--muted); }
+.search { position: relative; flex: 1; max-width: 24rem; margin: 0 1rem; }
+.search input { width: 100%; padding: .3rem .6rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
+#search-results { position: absolute; z-index: 10; left: 0; right: 0; margin: .25rem 0 0; padding: 0; list-style: none; background: var(--bg); border-radius: 6px; }
+#search-results:not(:empty) { border: 1px solid var(--line); box-shadow: 0 4px 12px rgba(0,0,0,.15); }
+#search-results li { padding: .3rem .6rem; font-size: .85rem; }
+.search-where { color: var(--muted); }
 .copy { position: absolute; top: .25rem; right: .25rem; font-size: .75rem; opacity: .6; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
 .header-anchor { color: inherit; text-decoration: none; }
 @media (max-width: 70rem) { .frame { grid-template-columns: 1fr; } .sidebar, .toc { display: none; } main { padding: 1rem; } }

@@ -19,6 +19,8 @@ import { checkTranscripts } from './transcripts.ts';
 import type { WovenMeta } from './weave.ts';
 import { FAVICON, PAGE_CSS, PAGE_JS } from './site-assets.ts';
 import { bundleExamples } from './runnable.ts';
+import { searchDocs, searchIndex } from './search.ts';
+import { build } from 'esbuild';
 
 export interface SiteOptions {
   root: string;
@@ -82,6 +84,10 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
     }));
   });
   write('index.html', layout(book, 'lguest-journey', contentsPage(book), {}));
+  // Search: the index of every section, and the script that reads it.
+  writeFileSync(join(out, 'search-index.json'), searchIndex(searchDocs(chapters, pageOf)));
+  const client = await build({ entryPoints: [join(import.meta.dirname, 'client/search.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
+  writeFileSync(join(out, 'search.js'), client.outputFiles[0]!.text);
   write('conformance.html', layout(book, 'Conformance with lguest', conformancePage(book, md), {}));
   write('print.html', printPage(book, md));
 
@@ -185,6 +191,7 @@ function layout(book: Book, title: string, body: string, o: LayoutOptions): stri
 </head>
 <body>
 <header class="top"><a class="brand" href="${base}index.html">lguest-journey</a>
+<div class="search"><input type="search" id="search" placeholder="Search the book" aria-label="Search the book" autocomplete="off"><ol id="search-results"></ol></div>
 <nav><a href="${base}conformance.html">Conformance</a> <a href="${base}api/index.html">API</a> <a href="${base}print.html">Print</a>
 <button id="theme-toggle" type="button" aria-label="Toggle dark mode">◐</button></nav></header>
 <div class="frame">
@@ -195,6 +202,7 @@ ${pager}</main>
 ${toc}
 </div>
 <script src="${base}site.js"></script>
+<script src="${base}search.js"></script>
 </body>
 </html>
 `;

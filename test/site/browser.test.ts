@@ -97,6 +97,19 @@ describe.skipIf(!have)('the site in Chromium', () => {
     expect(printed!.trimEnd()).toBe(transcript!.trimEnd());
   }, 60_000);
 
+  test('search finds prose and code, and its results lead to the section', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}06-tlb.html`);
+    await page.fill('#search', 'pinStackPages');
+    await expect.poll(() => page.locator('#search-results li a').count()).toBeGreaterThan(0);
+    const first = page.locator('#search-results li a').first();
+    expect(await first.getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/07-the-host-and-its-guest\.html#/);
+    await page.fill('#search', 'write-protected');
+    await expect.poll(() => page.locator('#search-results li').first().textContent()).not.toBe('nothing found');
+    await page.fill('#search', 'zzzxqv');
+    await expect.poll(() => page.locator('#search-results li').first().textContent()).toBe('nothing found');
+  }, 60_000);
+
   test('dark mode toggles, and stays toggled on the next page', async () => {
     const page = await browser.newPage({ colorScheme: 'light' });
     await page.goto(`${base}index.html`);
