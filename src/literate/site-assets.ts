@@ -59,6 +59,9 @@ table { border-collapse: collapse; font-size: .9rem; } td, th { border: 1px soli
 #search-results:not(:empty) { border: 1px solid var(--line); box-shadow: 0 4px 12px rgba(0,0,0,.15); }
 #search-results li { padding: .3rem .6rem; font-size: .85rem; }
 .search-where { color: var(--muted); }
+.ident { color: inherit; text-decoration: underline dotted; }
+.explained-in { font-size: .9rem; }
+.identifiers td { vertical-align: top; font-size: .85rem; }
 .copy { position: absolute; top: .25rem; right: .25rem; font-size: .75rem; opacity: .6; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
 .header-anchor { color: inherit; text-decoration: none; }
 @media (max-width: 70rem) { .frame { grid-template-columns: 1fr; } .sidebar, .toc { display: none; } main { padding: 1rem; } }

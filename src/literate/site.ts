@@ -49,7 +49,8 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   const highlighter = await createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: ['ts', 'sh', 'json', 'yaml'] });
   const tree = new SourceTree(root);
   const tests = scanClaimTests(tree);
-  const md = siteMarkdown(tree, tests, highlighter, options.figures ?? true);
+  const identifiers: Identifiers = { symbols: [], links: new Map() };
+  const md = siteMarkdown(tree, tests, highlighter, options.figures ?? true, identifiers);
   const book = loadBook(root, { tree, md, claimTests: tests });
   const errors = checkBook(book).map(formatError);
   if (options.transcripts !== false) {
@@ -71,6 +72,23 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   writeFileSync(join(out, 'site.js'), PAGE_JS);
 
   const chapters = book.chapters;
+  // The API reference comes first: its pages' addresses are what woven identifiers link to,
+  // and each page links back to the chapter that explains its symbol.
+  const explained = explainedIn(book);
+  if (options.api !== false) {
+    const api = await buildApi(root, join(out, 'api'), explained);
+    if (api.errors.length) return { pages, errors: api.errors, ms: performance.now() - started };
+    pages.push('api/index.html');
+    identifiers.symbols = api.symbols;
+  }
+  for (const s of identifiers.symbols) {
+    const where = explained(s.file, s.line);
+    identifiers.links.set(s.name, {
+      href: where ? `${where.page}#region-${where.region}` : s.url,
+      title: `${s.name} (${s.kind})${where ? ` · explained in “${where.title}”, ${where.region}${where.h ? ` · H:${String(where.h).padStart(3, '0')}` : ''}` : ''}`,
+    });
+  }
+  write('identifiers.html', layout(book, 'Index of identifiers', identifierIndex(book, identifiers.symbols, explained), {}));
   const runnable = await bundleExamples(root, out, bookTranscripts(book).map((t) => t.example));
   log(`${runnable.size} examples run in the page`);
   chapters.forEach((ch, i) => {
@@ -106,16 +124,17 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   }
   log(`rendered ${pages.length} pages`);
 
-  if (options.api !== false) {
-    const apiErrors = await buildApi(root, join(out, 'api'));
-    if (apiErrors.length) return { pages, errors: apiErrors, ms: performance.now() - started };
-    pages.push('api/index.html');
-  }
   return { pages, errors: [], ms: performance.now() - started };
 }
 
 /** The book's markdown-it with the site's additions: anchors, shiki, woven captions, claim links. */
-export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter, figures = true): MarkdownIt {
+/** The API's symbols, and where a woven identifier links (filled in once the API is built). */
+export interface Identifiers {
+  symbols: ApiSymbol[];
+  links: Map<string, { href: string; title: string }>;
+}
+
+export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter, figures = true, identifiers: Identifiers = { symbols: [], links: new Map() }): MarkdownIt {
   const md = bookMarkdown(tree, { tests: claimIndex(tests), testHref: (t) => `source/${t.file}.html#L${t.line}` }, { figures });
   // Plain slugs ("rights-combined"), not percent-encoded punctuation, so a link reads like the heading.
   const slugify = (t: string) => t.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s+/g, '-');
@@ -139,8 +158,10 @@ export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: 
       }],
     });
     const h = meta.h === undefined ? '' : ` · <span class="h-tag">H:${String(meta.h).padStart(3, '0')}</span>`;
-    const where = `<a href="source/${esc(meta.file)}.html#L${meta.firstLine}">${esc(meta.file)}</a> · lines ${meta.firstLine}–${meta.lastLine}${h}`;
-    return `<figure class="woven" id="region-${esc(meta.region)}"><figcaption><span class="region">${esc(meta.region)}</span> · ${where}</figcaption>${html}</figure>\n`;
+    const defined = identifiers.symbols.filter((s) => s.file === meta.file && s.line >= meta.firstLine && s.line <= meta.lastLine);
+    const api = defined.length ? ` · API: ${defined.map((s) => `<a href="${esc(s.url)}">${esc(s.name)}</a>`).join(', ')}` : '';
+    const where = `<a href="source/${esc(meta.file)}.html#L${meta.firstLine}">${esc(meta.file)}</a> · lines ${meta.firstLine}–${meta.lastLine}${h}${api}`;
+    return `<figure class="woven" id="region-${esc(meta.region)}"><figcaption><span class="region">${esc(meta.region)}</span> · ${where}</figcaption>${linkIdentifiers(html, identifiers)}</figure>\n`;
   };
   return md;
 }
@@ -192,7 +213,7 @@ function layout(book: Book, title: string, body: string, o: LayoutOptions): stri
 <body>
 <header class="top"><a class="brand" href="${base}index.html">lguest-journey</a>
 <div class="search"><input type="search" id="search" placeholder="Search the book" aria-label="Search the book" autocomplete="off"><ol id="search-results"></ol></div>
-<nav><a href="${base}conformance.html">Conformance</a> <a href="${base}api/index.html">API</a> <a href="${base}print.html">Print</a>
+<nav><a href="${base}identifiers.html">Index</a> <a href="${base}conformance.html">Conformance</a> <a href="${base}api/index.html">API</a> <a href="${base}print.html">Print</a>
 <button id="theme-toggle" type="button" aria-label="Toggle dark mode">◐</button></nav></header>
 <div class="frame">
 <nav class="sidebar" aria-label="Chapters">${sidebar}</nav>
@@ -255,8 +276,64 @@ function printPage(book: Book, md: MarkdownIt): string {
 /** The folders whose exports make up the API reference. */
 const API_FOLDERS = ['src/hw', 'src/host', 'src/guest', 'src/tools'];
 
-/** typedoc over the public modules, into `out`. Returns error lines (empty when it worked). */
-async function buildApi(root: string, out: string): Promise<string[]> {
+/** An exported symbol with a page of its own in the API reference. */
+export interface ApiSymbol {
+  name: string;
+  kind: string;
+  /** Where it is declared: the file from the package root, and the line. */
+  file: string;
+  line: number;
+  /** Its API page, from the site root. */
+  url: string;
+}
+
+interface Explained {
+  page: string;
+  title: string;
+  region: string;
+  h?: number;
+}
+
+/** Which chapter weaves the line `line` of `file`, in which region. */
+function explainedIn(book: Book): (file: string, line: number) => Explained | undefined {
+  return (file, line) => {
+    for (const ch of book.chapters) {
+      for (const inc of ch.env.includes) {
+        if (inc.file === file && inc.startLine - 1 <= line && line <= inc.endLine) {
+          const e: Explained = { page: pageOf(ch), title: ch.title, region: inc.region };
+          if (inc.h !== undefined) e.h = inc.h;
+          return e;
+        }
+      }
+    }
+    return undefined;
+  };
+}
+
+/** Wrap each known identifier in woven, highlighted code in a link to where the book explains it. */
+function linkIdentifiers(html: string, identifiers: Identifiers): string {
+  if (!identifiers.links.size) return html;
+  return html.replace(/>(\s*)([A-Za-z_$][\w$]*)<\/span>/g, (all, space: string, name: string) => {
+    const link = identifiers.links.get(name);
+    return link ? `>${space}<a class="ident" href="${esc(link.href)}" title="${esc(link.title)}">${name}</a></span>` : all;
+  });
+}
+
+/** The index of identifiers: each exported symbol, where it is defined and explained, and every chapter that weaves it. */
+function identifierIndex(book: Book, symbols: ApiSymbol[], explained: (file: string, line: number) => Explained | undefined): string {
+  const wovenIn = (name: string) => book.chapters.filter((ch) => ch.tokens.some((t) => t.type === 'fence' && (t.meta as WovenMeta | null)?.woven && new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(t.content)));
+  const rows = [...symbols].sort((a, b) => a.name.localeCompare(b.name) || a.file.localeCompare(b.file)).map((s) => {
+    const e = explained(s.file, s.line);
+    const where = e ? `<a href="${e.page}#region-${esc(e.region)}">${esc(e.title)}</a> · <code>${esc(e.region)}</code>${e.h !== undefined ? ` · H:${String(e.h).padStart(3, '0')}` : ''}` : '<span class="muted">not woven</span>';
+    const uses = wovenIn(s.name).map((ch) => `<a href="${pageOf(ch)}">${esc(ch.title)}</a>`).join(', ');
+    return `<tr id="ident-${esc(s.name)}"><td><a href="${esc(s.url)}"><code>${esc(s.name)}</code></a></td><td>${esc(s.kind)}</td><td><a href="source/${esc(s.file)}.html#L${s.line}">${esc(s.file)}:${s.line}</a></td><td>${where}</td><td>${uses}</td></tr>`;
+  }).join('\n');
+  return `<h1>Index of identifiers</h1><p>Every exported name in the API reference, like the index at the back of a Knuth book: where it is defined, the chapter that explains it, and every chapter whose code uses it.</p>
+<table class="identifiers"><thead><tr><th>name</th><th>kind</th><th>defined at</th><th>explained in</th><th>woven in</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** typedoc over the public modules, into `out`. Each symbol's page links back to the chapter that explains it. */
+async function buildApi(root: string, out: string, explained: (file: string, line: number) => Explained | undefined): Promise<{ errors: string[]; symbols: ApiSymbol[] }> {
   const td = await import('typedoc');
   const app = await td.Application.bootstrapWithPlugins({
     entryPoints: API_FOLDERS.filter((d) => existsSync(join(root, d)) && readdirSync(join(root, d)).some((f) => f.endsWith('.ts'))).map((d) => `${d}/*.ts`),
@@ -273,11 +350,23 @@ async function buildApi(root: string, out: string): Promise<string[]> {
     logLevel: 'Warn',
     githubPages: false,
   });
+  const symbols: ApiSymbol[] = [];
+  app.renderer.on(td.PageEvent.END, (page: InstanceType<typeof td.PageEvent>) => {
+    const model = page.model as { name?: string; kind?: number; sources?: { fileName: string; line: number }[] };
+    const src = model.sources?.[0];
+    if (!src || !model.name || model.kind === undefined || !src.fileName.startsWith('src/')) return;
+    symbols.push({ name: model.name, kind: td.ReflectionKind.singularString(model.kind).toLowerCase(), file: src.fileName, line: src.line, url: `api/${page.url}` });
+    const e = explained(src.fileName, src.line);
+    if (!e || !page.contents) return;
+    const up = '../'.repeat(page.url.split('/').length);
+    const back = `<p class="explained-in">Explained in <a href="${up}${e.page}#region-${e.region}">${esc(e.title)} · ${esc(e.region)}${e.h !== undefined ? ` · H:${String(e.h).padStart(3, '0')}` : ''}</a> · <a href="${up}identifiers.html#ident-${esc(model.name)}">index</a></p>`;
+    page.contents = page.contents.replace(/(<h1[^>]*>[\s\S]*?<\/h1>)/, `$1${back}`);
+  });
   const project = await app.convert();
-  if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return ['typedoc: the API reference did not build cleanly (see messages above)'];
+  if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return { errors: ['typedoc: the API reference did not build cleanly (see messages above)'], symbols };
   await app.generateDocs(project, out);
   unlinkLibrarySources(out);
-  return app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [];
+  return { errors: app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [], symbols };
 }
 
 /**

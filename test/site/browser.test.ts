@@ -110,6 +110,20 @@ describe.skipIf(!have)('the site in Chromium', () => {
     await expect.poll(() => page.locator('#search-results li').first().textContent()).toBe('nothing found');
   }, 60_000);
 
+  test('identifiers link both ways: woven code to the chapter that explains them, API pages back, and the index', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}09-keeping-shadows-honest.html`);
+    // doSetPte (H:420) calls trackedSpte, which the demand-paging chapter explains at H:340.
+    const ident = page.locator('#region-H420-do-set-pte a.ident', { hasText: /^trackedSpte$/ }).first();
+    expect(await ident.getAttribute('href')).toBe('08-demand-paging.html#region-H340-gpte-to-spte');
+    expect(await ident.getAttribute('title')).toBe('trackedSpte (function) · explained in “Demand paging”, H340-gpte-to-spte · H:340');
+    await page.goto(`${base}api/functions/src_host_demand-page.demandPage.html`);
+    await page.click('p.explained-in a >> nth=0');
+    expect(page.url()).toBe(`${base}08-demand-paging.html#region-H330-demand-page`);
+    await page.goto(`${base}identifiers.html`);
+    expect(await page.locator('#ident-demandPage td').nth(3).textContent()).toBe('Demand paging · H330-demand-page · H:330');
+  }, 60_000);
+
   test('dark mode toggles, and stays toggled on the next page', async () => {
     const page = await browser.newPage({ colorScheme: 'light' });
     await page.goto(`${base}index.html`);
