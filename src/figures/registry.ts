@@ -4,6 +4,7 @@
  * drift from the code it depicts.
  */
 import { m009Figure } from './m009.ts';
+import { oneFaultFigure } from './one-fault.ts';
 
 // #region X-figure-registry
 // unwoven: plumbing between the site and the figures.
@@ -12,6 +13,8 @@ export interface FigureOutput {
   svg: string;
   /** The same facts as text: the accessible alternative, and what the snapshot test keeps. */
   text: string;
+  /** A figure to step through: one SVG per step (the reader moves with Previous and Next). */
+  frames?: string[];
 }
 
 export interface Figure {
@@ -20,6 +23,7 @@ export interface Figure {
 }
 
 export const FIGURES: Record<string, Figure> = {
+  'one-fault': { title: 'One page fault, step by step: the Guest\'s entry, the shadow entry and the TLB', render: oneFaultFigure },
   'm009-highmem': { title: 'M:009: hidden faults and replay time, lguest mode against the fix', render: m009Figure },
 };
 // #endregion X-figure-registry

@@ -38,6 +38,10 @@ export function figurePlugin(md: MarkdownIt, root: string, draw = true): void {
     let out = drawn.get(name);
     if (!out) drawn.set(name, (out = FIGURES[name]!.render(root)));
     const text = md.utils.escapeHtml(out.text);
-    return `<figure class="live-figure" id="figure-${name}">${out.svg}<figcaption>${md.utils.escapeHtml(FIGURES[name]!.title)} · drawn by running the code when this page was built</figcaption><details><summary>The same, as a table</summary><pre>${text}</pre></details></figure>\n`;
+    // A stepping figure: every frame in the page, one shown; site.js adds Previous and Next.
+    const svg = out.frames
+      ? `<div class="stepper">${out.frames.map((f, i) => `<div class="step"${i ? ' hidden' : ''}>${f}</div>`).join('')}</div>`
+      : out.svg;
+    return `<figure class="live-figure" id="figure-${name}">${svg}<figcaption>${md.utils.escapeHtml(FIGURES[name]!.title)} · drawn by running the code when this page was built</figcaption><details><summary>The same, as a table</summary><pre>${text}</pre></details></figure>\n`;
   };
 }

@@ -62,6 +62,8 @@ table { border-collapse: collapse; font-size: .9rem; } td, th { border: 1px soli
 .ident { color: inherit; text-decoration: underline dotted; }
 .explained-in { font-size: .9rem; }
 .identifiers td { vertical-align: top; font-size: .85rem; }
+.step-nav { display: flex; gap: 1rem; align-items: center; font-size: .85rem; margin: .25rem 0; }
+.step-nav button { cursor: pointer; background: var(--bg); color: var(--accent); border: 1px solid var(--accent); border-radius: 4px; }
 .copy { position: absolute; top: .25rem; right: .25rem; font-size: .75rem; opacity: .6; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
 .header-anchor { color: inherit; text-decoration: none; }
 @media (max-width: 70rem) { .frame { grid-template-columns: 1fr; } .sidebar, .toc { display: none; } main { padding: 1rem; } }
@@ -85,6 +87,31 @@ for (const pre of document.querySelectorAll('pre')) {
     catch { button.textContent = 'select + copy'; }
   });
   pre.appendChild(button);
+}
+// Stepping figures: Previous and Next move through the frames.
+for (const stepper of document.querySelectorAll('.stepper')) {
+  const steps = [...stepper.querySelectorAll('.step')];
+  let at = 0;
+  const nav = document.createElement('div');
+  nav.className = 'step-nav';
+  const prev = document.createElement('button');
+  const next = document.createElement('button');
+  const where = document.createElement('span');
+  prev.type = next.type = 'button';
+  prev.textContent = '← Previous';
+  next.textContent = 'Next →';
+  const show = (n) => {
+    at = Math.max(0, Math.min(steps.length - 1, n));
+    steps.forEach((s, i) => { s.hidden = i !== at; });
+    where.textContent = 'step ' + (at + 1) + ' of ' + steps.length;
+    prev.disabled = at === 0;
+    next.disabled = at === steps.length - 1;
+  };
+  prev.addEventListener('click', () => show(at - 1));
+  next.addEventListener('click', () => show(at + 1));
+  nav.append(prev, where, next);
+  stepper.after(nav);
+  show(0);
 }
 // Examples that run in the page: import the bundle with console captured, show what it prints.
 for (const fig of document.querySelectorAll('figure.transcript[data-run]')) {

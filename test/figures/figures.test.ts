@@ -13,7 +13,12 @@ describe('figures', () => {
     test(`${name} shows what the code does`, async () => {
       const out = figure.render(root);
       expect(out.svg.startsWith('<svg')).toBe(true);
-      expect(out.svg).toContain(`aria-label="${figure.title.replace(/'/g, "'")}"`);
+      if (out.frames) {
+        // A figure to step through: every frame a whole SVG, labelled with its step.
+        out.frames.forEach((f, i) => expect(f).toMatch(new RegExp(`^<svg [^>]*aria-label="[^"]*step ${i + 1} of ${out.frames!.length}: `)));
+      } else {
+        expect(out.svg).toContain(`aria-label="${figure.title}"`);
+      }
       await expect(out.text).toMatchFileSnapshot(`./snapshots/${name}.txt`);
     });
   }

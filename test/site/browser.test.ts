@@ -124,6 +124,22 @@ describe.skipIf(!have)('the site in Chromium', () => {
     expect(await page.locator('#ident-demandPage td').nth(3).textContent()).toBe('Demand paging · H330-demand-page · H:330');
   }, 60_000);
 
+  test('a figure drawn from the running system can be stepped through', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}08-demand-paging.html`);
+    const fig = page.locator('#figure-one-fault');
+    const where = fig.locator('.step-nav span');
+    const total = await fig.locator('.step').count();
+    expect(await where.textContent()).toBe(`step 1 of ${total}`);
+    await fig.locator('.step-nav button', { hasText: 'Next' }).click();
+    await fig.locator('.step-nav button', { hasText: 'Next' }).click();
+    expect(await where.textContent()).toBe(`step 3 of ${total}`);
+    expect(await fig.locator('.step:not([hidden]) svg').getAttribute('aria-label')).toMatch(new RegExp(`^One page fault, step 3 of ${total}: H:`));
+    expect(await fig.locator('.step-nav button', { hasText: 'Previous' }).isEnabled()).toBe(true);
+    // The same steps, as text, for readers who cannot see the drawing.
+    expect(await fig.locator('details pre').textContent()).toContain('read-only until Dirty');
+  }, 60_000);
+
   test('dark mode toggles, and stays toggled on the next page', async () => {
     const page = await browser.newPage({ colorScheme: 'light' });
     await page.goto(`${base}index.html`);
