@@ -25,10 +25,10 @@ interface Step {
 function entryRow(y: number, label: string, value: number): string {
   const cells = BITS.map(([bit, name], i) => {
     const on = (value >>> bit) & 1;
-    return `<rect x="${170 + i * 44}" y="${y}" width="40" height="26" rx="3" fill="${on ? 'var(--fig-b)' : 'none'}" stroke="var(--line)"/><text x="${190 + i * 44}" y="${y + 17}" text-anchor="middle" class="fig-axis"${on ? ' style="fill:var(--bg)"' : ''}>${name}</text>`;
+    return `<rect x="${184 + i * 44}" y="${y}" width="40" height="26" rx="3" fill="${on ? 'var(--fig-b)' : 'none'}" stroke="var(--line)"/><text x="${204 + i * 44}" y="${y + 17}" text-anchor="middle" class="fig-axis"${on ? ' style="fill:var(--bg)"' : ''}>${name}</text>`;
   }).join('');
   const frame = value & PTE_P ? `frame 0x${(value >>> 12).toString(16).padStart(5, '0')}` : 'not present';
-  return `<text x="0" y="${y + 17}" class="fig-title">${esc(label)}</text><text x="80" y="${y + 17}" class="fig-axis">${frame}</text>${cells}`;
+  return `<text x="0" y="${y + 17}" class="fig-title">${esc(label)}</text><text x="92" y="${y + 17}" class="fig-axis">${frame}</text>${cells}`;
 }
 
 function drawStep(s: Step, n: number, total: number): string {
@@ -39,7 +39,7 @@ function drawStep(s: Step, n: number, total: number): string {
     entryRow(90, 'Shadow PTE', s.shadow),
     `<text x="0" y="140" class="fig-axis">TLB: ${esc(s.tlb)}</text>`,
   ].join('');
-  return svgDocument(570, 150, `One page fault, step ${n + 1} of ${total}: ${s.event}`, body);
+  return svgDocument(584, 150, `One page fault, step ${n + 1} of ${total}: ${s.event}`, body);
 }
 
 const flags = (v: number) => (v & PTE_P ? BITS.filter(([b]) => (v >>> b) & 1).map(([, n]) => n).reverse().join('|') : '-');

@@ -62,6 +62,7 @@ table { border-collapse: collapse; font-size: .9rem; } td, th { border: 1px soli
 .ident { color: inherit; text-decoration: underline dotted; }
 .explained-in { font-size: .9rem; }
 .identifiers td { vertical-align: top; font-size: .85rem; }
+[id] { scroll-margin-top: 4rem; }
 .step-nav { display: flex; gap: 1rem; align-items: center; font-size: .85rem; margin: .25rem 0; }
 .step-nav button { cursor: pointer; background: var(--bg); color: var(--accent); border: 1px solid var(--accent); border-radius: 4px; }
 .copy { position: absolute; top: .25rem; right: .25rem; font-size: .75rem; opacity: .6; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }

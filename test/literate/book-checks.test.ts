@@ -60,7 +60,7 @@ describe('each check fires on a broken book', () => {
   test('an unknown figure is reported at its line, with the figures there are', () => {
     const root = brokenBook({ 'chapters/01-walk.md': (t) => `${t}\n\`\`\`figure no-such-figure\n\`\`\`\n` });
     const at = readFileSync(join(root, 'chapters/01-walk.md'), 'utf8').split('\n').indexOf('```figure no-such-figure') + 1;
-    expect(errorsOf(root)).toContain(`chapters/01-walk.md:${at}: unknown figure "no-such-figure" (figures: m009-highmem)`);
+    expect(errorsOf(root)).toContain(`chapters/01-walk.md:${at}: unknown figure "no-such-figure" (figures: one-fault, m009-highmem)`);
   });
 
   test('a "Beyond lguest" callout without a title is reported at its line', () => {
