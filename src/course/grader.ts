@@ -47,9 +47,11 @@ export interface GradeOptions {
   timeoutMs: number;
   /** The child's V8 heap cap, in MiB. */
   memoryMb: number;
+  /** Budget for starting a child and loading the submission (tsx compiles it): generous, as a busy machine is slow. */
+  loadTimeoutMs?: number;
 }
 
-export const DEFAULT_OPTIONS: GradeOptions = { timeoutMs: 5000, memoryMb: 512 };
+export const DEFAULT_OPTIONS: GradeOptions = { timeoutMs: 5000, memoryMb: 512, loadTimeoutMs: 30_000 };
 
 export function loadExercises(root: string): Exercise[] {
   return (JSON.parse(readFileSync(join(root, 'course/exercises.json'), 'utf8')) as { exercises: Exercise[] }).exercises;
@@ -115,10 +117,11 @@ function runChild(root: string, tree: string, files: string[], outcomes: Map<str
       resolve(run);
     };
     // Loading gets a budget too: a submission can loop at module level.
+    const loadMs = o.loadTimeoutMs ?? 30_000;
     let timer = setTimeout(() => {
-      for (const id of byId.keys()) decide(id, 'TIMEOUT', { message: `loading the submission did not finish in ${o.timeoutMs * 4} ms (a loop at module level?)` });
+      for (const id of byId.keys()) decide(id, 'TIMEOUT', { message: `loading the submission did not finish in ${loadMs} ms (a loop at module level?)` });
       finish();
-    }, o.timeoutMs * 4);
+    }, loadMs);
     child.on('message', (m: ChildMessage) => {
       switch (m.type) {
         case 'load-error': run.loadErrors.set(m.file, m.message); break;

@@ -43,15 +43,24 @@ export function guestAccess(g: Guest, kind: AccessKind, vaddr: number, cpl: numb
       g.memory.write32(paddr, value);
       return value >>> 0;
     }
-    g.trace?.(30, `the Guest faulted at 0x${hex(mmu.cr2)}, error code ${mmu.lastErrorCode}: back to the Host`);
-    const reflected = handlePageFault(g, mmu.cr2, mmu.lastErrorCode);
-    if (reflected) {
-      g.lastFault = reflected;
-      return FAULTED;
-    }
-    enterGuest(g, cpl);
+    if (guestTakesFault(g, cpl, mmu.cr2, mmu.lastErrorCode)) return FAULTED;
   }
   throw new Error(`host bug: access at 0x${vaddr.toString(16)} still faults after three fixes`);
+}
+
+/**
+ * The Guest faulted: fix it and go back in, or hand it to the Guest (its
+ * fault in `g.lastFault`). True when the Guest must take it.
+ */
+function guestTakesFault(g: Guest, cpl: number, cr2: number, errcode: number): boolean {
+  g.trace?.(30, `the Guest faulted at 0x${hex(cr2)}, error code ${errcode}: back to the Host`);
+  const reflected = handlePageFault(g, cr2, errcode);
+  if (reflected) {
+    g.lastFault = reflected;
+    return true;
+  }
+  enterGuest(g, cpl);
+  return false;
 }
 
 /** The same, with the answer as a value the tests and the book can print. */
@@ -107,12 +116,7 @@ function crossingAccess(g: Guest, kind: AccessKind, vaddr: number, cpl: number, 
       return g.mmu.fetch32(vaddr);
     } catch (e) {
       if (!(e instanceof PageFault)) throw e;
-      const reflected = handlePageFault(g, e.address, e.errorCode);
-      if (reflected) {
-        g.lastFault = reflected;
-        return FAULTED;
-      }
-      enterGuest(g, cpl);
+      if (guestTakesFault(g, cpl, e.address, e.errorCode)) return FAULTED;
     }
   }
   throw new Error(`host bug: access at 0x${vaddr.toString(16)} still faults after seven fixes`);
