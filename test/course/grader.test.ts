@@ -58,6 +58,9 @@ beforeAll(async () => {
     }),
   };
   for (const [name, dir] of Object.entries(class_)) graded.set(name, await gradeSubmission(root, dir, tests, options));
+  // A loop at module level never lets the tests load at all.
+  const stuck = submission('module-loop', { 'src/hw/pte.ts': (t) => `${t}\nwhile (Date.now() > 0) { /* forever */ }\n` });
+  graded.set('module-loop', await gradeSubmission(root, stuck, tests, { ...options, loadTimeoutMs: 3000 }));
 }, 240_000);
 
 describe('grading a class', () => {
@@ -112,6 +115,12 @@ describe('grading a class', () => {
     const t = outcome('memory-hog', 'ex06-tlb-flush', 'with PGE, a CR3 write keeps Global entries and drops the rest');
     expect([t.status, t.message]).toEqual(['ERROR', 'ran out of memory (cap 96 MiB)']);
     expect(g.score).toBe(49 - 3);
+  });
+
+  test('a loop at module level times out the load, scoring 0 with the reason', () => {
+    const g = byName('module-loop');
+    expect(g.score).toBe(0);
+    for (const t of g.outcomes) expect([t.status, t.message]).toEqual(['TIMEOUT', 'loading the submission did not finish in 3000 ms (a loop at module level?)']);
   });
 
   test('the report, the Gradescope results and the class CSV say the same', () => {
