@@ -4,11 +4,10 @@
  * Every run proves it is fit to hand out (see `generateSkeleton`).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { chapterLink, collectTests, gradeTree, loadExercises, type CollectedTest, type Exercise } from './grader.ts';
+import { chapterLink, collectTests, gradeTree, loadExercises, prepareTree, type CollectedTest, type Exercise } from './grader.ts';
 import { parseExercises, type ExerciseBlock } from './markers.ts';
 
 // #region X-skeleton
@@ -158,10 +157,9 @@ export async function generateSkeleton(root: string, out: string, o: SkeletonOpt
     if (!mine.some((t) => !t.hidden) || !mine.some((t) => t.hidden)) report.errors.push(`${e.id} needs public and hidden tests`);
     const points = mine.reduce((n, t) => n + t.points, 0);
     if (points !== e.points) report.errors.push(`${e.id}: course/exercises.json says ${e.points} points, its tests carry ${points}`);
-    const tree = mkdtempSync(join(tmpdir(), `stub-${e.id}-`));
+    // The grader's own tree (the solution's src/ and the course's tests), with only this exercise stubbed.
+    const tree = prepareTree(root, root);
     try {
-      for (const entry of ['src', 'test', 'package.json', 'tsconfig.json']) cpSync(join(root, entry), join(tree, entry), { recursive: true });
-      symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'), 'dir');
       stubOut(tree, blocks, exercises, e.id);
       const results = await gradeTree(root, tree, mine);
       const notFailing = results.filter((t) => t.status === 'PASS' || !(t.message ?? '').includes(`TODO ${e.id}`));
