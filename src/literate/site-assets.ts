@@ -63,6 +63,8 @@ table { border-collapse: collapse; font-size: .9rem; } td, th { border: 1px soli
 .explained-in { font-size: .9rem; }
 .identifiers td { vertical-align: top; font-size: .85rem; }
 [id] { scroll-margin-top: 4rem; }
+.ident-pop { position: absolute; z-index: 20; display: flex; flex-direction: column; gap: .2rem; padding: .4rem .6rem; font-size: .8rem; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; box-shadow: 0 4px 12px rgba(0,0,0,.15); }
+.ident-pop[hidden] { display: none; }
 .step-nav { display: flex; gap: 1rem; align-items: center; font-size: .85rem; margin: .25rem 0; }
 .step-nav button { cursor: pointer; background: var(--bg); color: var(--accent); border: 1px solid var(--accent); border-radius: 4px; }
 .copy { position: absolute; top: .25rem; right: .25rem; font-size: .75rem; opacity: .6; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
@@ -88,6 +90,37 @@ for (const pre of document.querySelectorAll('pre')) {
     catch { button.textContent = 'select + copy'; }
   });
   pre.appendChild(button);
+}
+// Woven identifiers: the link goes to the chapter that explains one; hovering or focusing it
+// offers its API page too.
+const pop = document.createElement('div');
+pop.className = 'ident-pop';
+pop.hidden = true;
+document.body.append(pop);
+let hideTimer = 0;
+const hide = () => { hideTimer = setTimeout(() => { pop.hidden = true; }, 300); };
+pop.addEventListener('mouseenter', () => clearTimeout(hideTimer));
+pop.addEventListener('mouseleave', hide);
+for (const a of document.querySelectorAll('a.ident')) {
+  const show = () => {
+    clearTimeout(hideTimer);
+    pop.replaceChildren();
+    const explained = document.createElement('a');
+    explained.href = a.href;
+    explained.textContent = a.title.replace(/^[^·]*· /, '') || 'where it is explained';
+    const api = document.createElement('a');
+    api.href = new URL(a.dataset.api, document.baseURI).href;
+    api.textContent = 'API reference for ' + a.textContent;
+    pop.append(explained, api);
+    const r = a.getBoundingClientRect();
+    pop.style.left = (r.left + scrollX) + 'px';
+    pop.style.top = (r.bottom + scrollY + 4) + 'px';
+    pop.hidden = false;
+  };
+  a.addEventListener('mouseenter', show);
+  a.addEventListener('focus', show);
+  a.addEventListener('mouseleave', hide);
+  a.addEventListener('blur', hide);
 }
 // Stepping figures: Previous and Next move through the frames.
 for (const stepper of document.querySelectorAll('.stepper')) {

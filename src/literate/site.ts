@@ -85,6 +85,7 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
     const where = explained(s.file, s.line);
     identifiers.links.set(s.name, {
       href: where ? `${where.page}#region-${where.region}` : s.url,
+      api: s.url,
       title: `${s.name} (${s.kind})${where ? ` · explained in “${where.title}”, ${where.region}${where.h ? ` · H:${String(where.h).padStart(3, '0')}` : ''}` : ''}`,
     });
   }
@@ -131,7 +132,8 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
 /** The API's symbols, and where a woven identifier links (filled in once the API is built). */
 export interface Identifiers {
   symbols: ApiSymbol[];
-  links: Map<string, { href: string; title: string }>;
+  /** Where each identifier is explained (the chapter, or its API page if no chapter weaves it), and its API page. */
+  links: Map<string, { href: string; title: string; api: string }>;
 }
 
 export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter, figures = true, identifiers: Identifiers = { symbols: [], links: new Map() }): MarkdownIt {
@@ -315,7 +317,7 @@ function linkIdentifiers(html: string, identifiers: Identifiers): string {
   if (!identifiers.links.size) return html;
   return html.replace(/>(\s*)([A-Za-z_$][\w$]*)<\/span>/g, (all, space: string, name: string) => {
     const link = identifiers.links.get(name);
-    return link ? `>${space}<a class="ident" href="${esc(link.href)}" title="${esc(link.title)}">${name}</a></span>` : all;
+    return link ? `>${space}<a class="ident" href="${esc(link.href)}" data-api="${esc(link.api)}" title="${esc(link.title)}">${name}</a></span>` : all;
   });
 }
 

@@ -117,6 +117,12 @@ describe.skipIf(!have)('the site in Chromium', () => {
     const ident = page.locator('#region-H420-do-set-pte a.ident', { hasText: /^trackedSpte$/ }).first();
     expect(await ident.getAttribute('href')).toBe('08-demand-paging.html#region-H340-gpte-to-spte');
     expect(await ident.getAttribute('title')).toBe('trackedSpte (function) · explained in “Demand paging”, H340-gpte-to-spte · H:340');
+    // Hovering it offers both places: the chapter and the API page.
+    await ident.hover();
+    const pop = page.locator('.ident-pop');
+    await expect.poll(() => pop.isVisible()).toBe(true);
+    expect(await pop.locator('a').nth(0).getAttribute('href')).toBe(`${base}08-demand-paging.html#region-H340-gpte-to-spte`);
+    expect(await pop.locator('a').nth(1).getAttribute('href')).toBe(`${base}api/functions/src_host_gpte-to-spte.trackedSpte.html`);
     await page.goto(`${base}api/functions/src_host_demand-page.demandPage.html`);
     await page.click('p.explained-in a >> nth=0');
     expect(page.url()).toBe(`${base}08-demand-paging.html#region-H330-demand-page`);
