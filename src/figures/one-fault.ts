@@ -5,7 +5,9 @@
  * with what the processor's TLB holds for the page.
  */
 import { PTE_P } from '../hw/pte.ts';
+import { ptePtr } from '../guest/kernel.ts';
 import { GuestOs } from '../guest/os.ts';
+import { spgdAddr, spteAddr } from '../host/shadow-walk.ts';
 import { LguestPlatform } from '../guest/paravirt.ts';
 import { esc, svgDocument } from './svg.ts';
 import type { FigureOutput } from './registry.ts';
@@ -53,12 +55,12 @@ export function oneFaultFigure(): FigureOutput {
   const steps: Step[] = [];
   // The Guest's own entry, walked from its current page directory; the shadow's, from ours.
   const guestPte = () => {
-    const pde = pv.read32(os.k.current.pgdir + (buf >>> 22) * 4);
-    return pde & PTE_P ? pv.read32((pde & 0xffff_f000) + ((buf >>> 12) & 0x3ff) * 4) : 0;
+    const ptep = ptePtr(os.k, os.k.current.pgdir, buf, false);
+    return ptep ? pv.read32(ptep) : 0;
   };
   const shadowPte = () => {
-    const spgd = g.memory.read32(g.pgdirs[g.cpuPgd]!.pgdir + (buf >>> 22) * 4);
-    return spgd & PTE_P ? g.memory.read32((spgd & 0xffff_f000) + ((buf >>> 12) & 0x3ff) * 4) : 0;
+    const spgd = g.memory.read32(spgdAddr(g, g.cpuPgd, buf));
+    return spgd & PTE_P ? g.memory.read32(spteAddr(spgd, buf)) : 0;
   };
   const tlb = () => {
     const e = g.mmu.tlb.entries().find((x) => x.vpn === buf >>> 12);

@@ -59,8 +59,7 @@ export class GuestOs {
    * writable and not shared is written; returns whether it was.
    */
   kernelWrite(vaddr: number, value: number): boolean {
-    const ptep = findVma(this.k.current, vaddr) ? ptePtr(this.k, this.k.current.pgdir, vaddr, false) : 0;
-    const pte = ptep ? this.pv.read32(ptep) : 0;
+    const pte = this.currentPte(vaddr);
     if ((pte & (PTE_P | PTE_RW)) !== (PTE_P | PTE_RW)) return false;
     const frame = (pte & 0xffff_f000) >>> 0;
     if (this.k.frames.count(frame) !== 1) return false;
@@ -70,8 +69,7 @@ export class GuestOs {
 
   /** The kernel keeps a mapping of the current process's page at `vaddr` (a driver holding a buffer). */
   kernelHold(vaddr: number): boolean {
-    const ptep = findVma(this.k.current, vaddr) ? ptePtr(this.k, this.k.current.pgdir, vaddr, false) : 0;
-    const pte = ptep ? this.pv.read32(ptep) : 0;
+    const pte = this.currentPte(vaddr);
     if (!(pte & PTE_P)) return false;
     const frame = (pte & 0xffff_f000) >>> 0;
     this.k.frames.get(frame);
@@ -82,6 +80,12 @@ export class GuestOs {
   /** Read a word of held buffer `i` through its kmap, from whichever process is running now. */
   kernelReadHeld(i: number, offset: number): number {
     return kernelAccess(this.k, READ, this.held[i]!.vaddr + (offset & 0xffc));
+  }
+
+  /** The current process's PTE for `vaddr` inside one of its mappings (0 when there is none). */
+  private currentPte(vaddr: number): number {
+    const ptep = findVma(this.k.current, vaddr) ? ptePtr(this.k, this.k.current.pgdir, vaddr, false) : 0;
+    return ptep ? this.pv.read32(ptep) : 0;
   }
 
   /** Let go of held buffer `i`. */
