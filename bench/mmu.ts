@@ -26,11 +26,38 @@ export interface MmuFigures {
   rawNs: number;
   tlbHitNs: number;
   walkNs: number;
+  /** Medians over the rounds, each round's ratio measured against its own raw loop. */
   tlbHitRatio: number;
   walkRatio: number;
+  /** The lowest and highest round ratios, to show how steady the machine was. */
+  tlbHitSpread: [number, number];
+  walkSpread: [number, number];
 }
 
-export async function benchMmu(time = 1000): Promise<MmuFigures> {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/**
+ * `rounds` short tinybench runs of the raw loop against `task`, alternating,
+ * each figure a median per access. A shared machine drifts in speed over
+ * seconds; a ratio taken within one round, then the median of the rounds,
+ * drifts far less than a ratio of two long averages taken apart.
+ */
+async function ratioRounds(raw: () => void, name: string, task: () => void, rounds: number, time: number) {
+  const rawNs: number[] = [];
+  const taskNs: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const bench = new Bench({ time, warmupTime: r === 0 ? 300 : 50 }).add('raw Uint32Array read', raw).add(name, task);
+    await bench.run();
+    const ns = (i: number) => (bench.tasks[i]!.result as { latency: { p50: number } }).latency.p50 * 1e6 / N;
+    rawNs.push(ns(0));
+    taskNs.push(ns(1));
+    ratios.push(ns(1) / ns(0));
+  }
+  return { rawNs: median(rawNs), taskNs: median(taskNs), ratio: median(ratios), spread: [Math.min(...ratios), Math.max(...ratios)] as [number, number] };
+}
+
+export async function benchMmu(rounds = 7, time = 200): Promise<MmuFigures> {
   // The same addresses for every task: page p, word w.
   const addrs = new Uint32Array(N);
   for (let i = 0; i < N; i++) addrs[i] = 0x1000_0000 + (i % PAGES) * 0x1000 + ((i * 4) & 0xffc);
@@ -40,7 +67,7 @@ export async function benchMmu(time = 1000): Promise<MmuFigures> {
   for (let i = 0; i < N; i++) hit.physical(addrs[i]!, READ);
   let sink = 0;
 
-  // Two runs, each against its own raw loop: the walk's feedback must not
+  // Two phases, each against the same raw loop: the walk's feedback must not
   // reach the TLB-hit loop before it is measured (V8 would compile the hot
   // path with the miss path inlined, as a program that always misses would).
   const raw = () => {
@@ -48,28 +75,21 @@ export async function benchMmu(time = 1000): Promise<MmuFigures> {
     for (let i = 0; i < N; i++) s += words[(addrs[i]! >>> 2) & 0xfffff]!;
     sink += s;
   };
-  const hits = new Bench({ time, warmupTime: 200 })
-    .add('raw Uint32Array read', raw)
-    .add('TLB-hit translation', () => {
-      let s = 0;
-      for (let i = 0; i < N; i++) s += hit.physical(addrs[i]!, READ);
-      sink += s;
-    });
-  await hits.run();
-  const walks = new Bench({ time, warmupTime: 200 })
-    .add('raw Uint32Array read', raw)
-    .add('full two-level walk', () => {
-      let s = 0;
-      for (let i = 0; i < N; i++) s += miss.physical(addrs[i]!, READ);
-      sink += s;
-    });
-  await walks.run();
+  const hits = await ratioRounds(raw, 'TLB-hit translation', () => {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += hit.physical(addrs[i]!, READ);
+    sink += s;
+  }, rounds, time);
+  const walks = await ratioRounds(raw, 'full two-level walk', () => {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += miss.physical(addrs[i]!, READ);
+    sink += s;
+  }, rounds, time);
   if (sink === 42) console.log(''); // keep the loops alive
   if (hit.tlb.misses !== PAGES) throw new Error(`TLB-hit task missed ${hit.tlb.misses - PAGES} times`);
   if (miss.tlb.misses < N) throw new Error('full-walk task hit the TLB');
-  const ns = (b: Bench, i: number) => (b.tasks[i]!.result as { latency: { mean: number } }).latency.mean * 1e6 / N;
   return {
-    rawNs: ns(hits, 0), tlbHitNs: ns(hits, 1), walkNs: ns(walks, 1),
-    tlbHitRatio: ns(hits, 1) / ns(hits, 0), walkRatio: ns(walks, 1) / ns(walks, 0),
+    rawNs: median([hits.rawNs, walks.rawNs]), tlbHitNs: hits.taskNs, walkNs: walks.taskNs,
+    tlbHitRatio: hits.ratio, walkRatio: walks.ratio, tlbHitSpread: hits.spread, walkSpread: walks.spread,
   };
 }

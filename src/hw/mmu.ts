@@ -8,6 +8,7 @@ import { GeneralProtectionFault, PageFault, type Access } from './fault.ts';
 import { FETCH, R_G, R_D, READ, WRITE, accessPolicy, denialReason, type AccessKind, type AccessPolicy, type PrivilegeState } from './rights.ts';
 import { Tlb } from './tlb.ts';
 import { WalkResult, type WalkMachine, type WalkStep } from './walk.ts';
+import { WalkRecorder } from './walk-trace.ts';
 import { walk32 } from './walk-32.ts';
 import { loadPdptes, walkPae } from './walk-pae.ts';
 import { canonicalToUnsigned, walkIa32e } from './walk-ia32e.ts';
@@ -54,6 +55,21 @@ export interface TranslateReport {
 // #endregion HW-translate-report
 
 // #region HW-mmu-state
+/** The walk each paging mode does. */
+function walk(m: WalkMachine, mode: PagingMode, uaddr: number, kind: AccessKind, out: WalkResult): boolean {
+  switch (mode) {
+    case '32bit': return walk32(m, uaddr, kind, out);
+    case 'pae': return walkPae(m, uaddr, kind, out);
+    case 'ia32e': return walkIa32e(m, uaddr, kind, out);
+    case 'off': throw new Error('no walk with paging off');
+  }
+}
+
+/** The levels whose entries a walk reads from memory, in the order it reads them. */
+const LEVELS: Record<PagingMode, WalkStep['level'][]> = {
+  off: [], '32bit': ['PDE', 'PTE'], pae: ['PDE', 'PTE'], ia32e: ['PML4E', 'PDPTE', 'PDE', 'PTE'],
+};
+
 // A placeholder of the right type, so the engine knows the field's type from the start.
 const EMPTY_TLB = new Int32Array(0);
 const KINDS: Record<Access, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
@@ -65,14 +81,13 @@ const KINDS: Record<Access, AccessKind> = { read: READ, write: WRITE, fetch: FET
 export class Mmu implements WalkMachine {
   // The hot path reads the TLB's array straight from here, and first among
   // the fields, where the engine keeps them inside the object itself.
-  private readonly tlbHot: Int32Array = EMPTY_TLB;
+  private readonly tlbRows: Int32Array = EMPTY_TLB;
   private readonly tlbMask: number = 0;
   readonly tlb: Tlb;
   readonly pdpteLo = new Uint32Array(4);
   readonly pdpteHi = new Uint32Array(4);
   readonly privilege: PrivilegeState = { cpl: 0, wp: false, smep: false, smap: false, ac: false, nxe: false, reportsFetch: false };
   policy: AccessPolicy[] = [];
-  writeBack = true;
   reservedHi = 0;
   reservedPse36 = 0;
   /** CR2: the linear address of the last page fault. */
@@ -94,7 +109,7 @@ export class Mmu implements WalkMachine {
 
   constructor(readonly memory: PhysicalMemory, options: MmuOptions = {}) {
     this.tlb = new Tlb(options.tlbSize ?? 1024);
-    this.tlbHot = this.tlb.hot;
+    this.tlbRows = this.tlb.rows;
     this.tlbMask = this.tlb.mask;
     this.maxPhysAddr = options.maxPhysAddr ?? 40;
     this.recompute();
@@ -193,51 +208,57 @@ export class Mmu implements WalkMachine {
   physical(vaddr: number, kind: AccessKind): number {
     // One comparison decides a hit, rights included (see the Tlb's hit keys).
     const vpn = vaddr >>> 12;
-    const at = (vpn & this.tlbMask) << 2;
-    const hot = this.tlbHot;
-    if (hot[at + kind] === vpn && vaddr >>> 0 === vaddr) return hot[at + 3]! | (vaddr & 0xfff);
+    const at = (vpn & this.tlbMask) << 3;
+    const rows = this.tlbRows;
+    if (rows[at + kind] === vpn && vaddr >>> 0 === vaddr) return rows[at + 3]! | (vaddr & 0xfff);
     return this.physicalSlow(vaddr, kind);
   }
 
-  /** A TLB miss, a wide entry (IA-32e, or above 4 GiB), paging off, or a bad address. */
+  /**
+   * No key hit. Under 32-bit and PAE paging that is a miss, unless the entry
+   * is wide: walk, and remember the answer. Every TLB miss of a 32-bit or PAE
+   * program comes this way, so it calls its walker directly.
+   */
   private physicalSlow(vaddr: number, kind: AccessKind): number {
-    if (this._mode === 'off') return vaddr;
-    if (this._mode === 'ia32e') {
-      const uaddr = canonicalToUnsigned(vaddr);
-      return this.lookupOrWalk(vaddr, uaddr, Math.floor(uaddr / 4096), kind);
-    }
+    const mode = this._mode;
+    if (mode !== '32bit' && mode !== 'pae') return this.physicalWide(vaddr, kind);
     if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
-    return this.lookupOrWalk(vaddr, vaddr, vaddr >>> PAGE_SHIFT, kind);
-  }
-
-  /** The TLB's slow hit (wide entries), else a walk. */
-  private lookupOrWalk(vaddr: number, uaddr: number, vpn: number, kind: AccessKind): number {
-    const cached = this.tlb.lookup(vpn, kind);
-    if (cached >= 0) return cached + (uaddr & 0xfff);
-    return this.miss(vaddr, uaddr, vpn, kind);
-  }
-
-  private miss(vaddr: number, uaddr: number, vpn: number, kind: AccessKind): number {
+    const vpn = vaddr >>> PAGE_SHIFT;
+    if (this.tlb.isWide(vpn)) {
+      const cached = this.tlb.lookupWide(vpn, kind);
+      if (cached >= 0) return cached + (vaddr & 0xfff);
+    }
     const r = this.result;
     this.tlb.misses++;
-    if (!this.walk(uaddr, kind, r)) {
-      this.cr2 = vaddr;
-      this.lastErrorCode = r.errorCode;
-      return -1;
-    }
-    // Only a walk under CR4.PGE makes a global entry.
-    const rights = this._cr4 & CR4_PGE ? r.rights : r.rights & ~R_G;
-    this.tlb.insert(vpn, r.pageBase, rights, r.pageShift);
+    if ((mode === '32bit' ? walk32(this, vaddr, kind, r) : walkPae(this, vaddr, kind, r)) !== true) return this.fault(vaddr);
+    this.tlb.insert(vpn, r.pageBase, this.cachedRights(r.rights), r.pageShift);
+    return r.pageBase + (vaddr & 0xfff);
+  }
+
+  /** Paging off, or IA-32e paging, where every TLB entry is wide. */
+  private physicalWide(vaddr: number, kind: AccessKind): number {
+    if (this._mode === 'off') return vaddr;
+    const uaddr = canonicalToUnsigned(vaddr);
+    const vpn = Math.floor(uaddr / 4096);
+    const cached = this.tlb.lookupWide(vpn, kind);
+    if (cached >= 0) return cached + (uaddr & 0xfff);
+    const r = this.result;
+    this.tlb.misses++;
+    if (walkIa32e(this, uaddr, kind, r) !== true) return this.fault(vaddr);
+    this.tlb.insert(vpn, r.pageBase, this.cachedRights(r.rights), r.pageShift);
     return r.pageBase + (uaddr & 0xfff);
   }
 
-  private walk(uaddr: number, kind: AccessKind, out: WalkResult, trace?: WalkStep[]): boolean {
-    switch (this._mode) {
-      case '32bit': return walk32(this, uaddr, kind, out, trace);
-      case 'pae': return walkPae(this, uaddr, kind, out, trace);
-      case 'ia32e': return walkIa32e(this, uaddr, kind, out, trace);
-      case 'off': throw new Error('no walk with paging off');
-    }
+  /** A walk failed: the processor leaves the address in CR2 (and we keep the error code). */
+  private fault(vaddr: number): number {
+    this.cr2 = vaddr;
+    this.lastErrorCode = this.result.errorCode;
+    return -1;
+  }
+
+  /** The rights a TLB entry keeps: only a walk under CR4.PGE makes a global entry. */
+  private cachedRights(rights: number): number {
+    return this._cr4 & CR4_PGE ? rights : rights & ~R_G;
   }
 
   // #endregion HW-mmu-physical
@@ -330,12 +351,15 @@ export class Mmu implements WalkMachine {
     if (this._mode === 'off') return report;
     const uaddr = this._mode === 'ia32e' ? canonicalToUnsigned(vaddr) : vaddr >>> 0;
     const out = new WalkResult();
-    this.writeBack = options.apply ?? false;
-    try {
-      report.ok = this.walk(uaddr, kind, out, report.steps);
-    } finally {
-      this.writeBack = true;
-    }
+    // The same machine, but reading through a recorder that notes every entry.
+    const recorder = new WalkRecorder(this.memory, this._mode === '32bit' ? 4 : 8, LEVELS[this._mode], options.apply ?? false);
+    const seen: WalkMachine = {
+      memory: recorder, cr3: this._cr3, pse: this.pse, pdpteLo: this.pdpteLo, pdpteHi: this.pdpteHi,
+      reservedHi: this.reservedHi, reservedPse36: this.reservedPse36, privilege: this.privilege, policy: this.policy,
+    };
+    report.ok = walk(seen, this._mode, uaddr, kind, out);
+    if (this._mode === 'pae') report.steps.push(this.pdpteStep(uaddr >>> 30));
+    report.steps.push(...recorder.steps());
     if (report.ok) {
       report.paddr = out.pageBase + (uaddr & 0xfff);
       report.pageSize = 2 ** out.pageShift;
@@ -346,6 +370,12 @@ export class Mmu implements WalkMachine {
       report.reason = out.reason === 'rights' ? denialReason(out.rights, kind, this.privilege) : out.reason;
     }
     return report;
+  }
+
+  /** Under PAE the walk starts from a PDPTE register, loaded from where CR3 pointed when it was written. */
+  private pdpteStep(i: number): WalkStep {
+    const value = (BigInt(this.pdpteHi[i]!) << 32n) | BigInt(this.pdpteLo[i]!);
+    return { level: 'PDPTE', index: i, entryAddr: ((this._cr3 & 0xffff_ffe0) >>> 0) + i * 8, size: 8, before: value, after: value };
   }
 
   // #endregion HW-mmu-translate
@@ -380,7 +410,7 @@ export class Mmu implements WalkMachine {
       this.hitNeed[k] = this.policy[k]!.need | (k === WRITE ? R_D : 0);
       this.hitForbid[k] = this.policy[k]!.forbid;
     }
-    this.tlb.narrow = this._mode !== 'ia32e';
+    this.tlb.narrow = this._mode === 'ia32e' ? 0 : 1;
     this.tlb.setPolicy(this.hitNeed, this.hitForbid);
     this.reservedHi = this.reservedHiFor(this._mode);
     // PSE-36: PDE bits 20:13 hold physical-address bits 39:32; those at or above MAXPHYADDR, and bit 21, are reserved.

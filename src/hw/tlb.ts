@@ -19,6 +19,25 @@ export interface TlbEntry {
 }
 
 /**
+ * Where things sit in an entry's row. A `const enum`, so every use compiles
+ * to a plain number: the hot path must not pay a variable load per offset.
+ */
+const enum Row {
+  /** Hit keys for READ, WRITE and FETCH sit at offsets 0, 1 and 2. */
+  BASE = 3,
+  TAG = 4,
+  RIGHTS = 5,
+  SHIFT = 6,
+  SIZE = 8,
+  /** TAG of an empty entry. */
+  EMPTY = -1,
+  /** TAG of a wide entry: its page number and base are in `wideTag` and `wideBase`. */
+  WIDE = -2,
+  /** BASE of a wide entry: a value no page base has, telling the MMU to ask `lookupWide`. */
+  ASK = 1,
+}
+
+/**
  * A direct-mapped TLB: entry `vpn % size` remembers one translation. Large
  * pages are cached as the 4 KiB pieces that were used, which the SDM allows
  * (§4.10.2.3); INVLPG of any address in a large page drops all its pieces.
@@ -30,30 +49,24 @@ export interface TlbEntry {
  * When CPL or a control bit changes the policy, `setPolicy` re-derives the
  * keys; the translations themselves stay, as on a real processor.
  *
- * The keys and the page base live together in `hot`, four 32-bit integers a
- * slot (`[read, write, fetch, base]`), so the MMU's hot path touches one
- * small array. Only a translation that fits in 32 bits both ways gets keys
- * there: a 32-bit linear page onto a physical page below 4 GiB. The rest
- * (IA-32e pages, PAE pages above 4 GiB) are looked up by `lookup`, which asks
- * the same question of the full-width `tag` and `base`.
+ * Each entry is one row of eight 32-bit integers in `rows`: the three hit
+ * keys, the page base, the page number, the rights and the page size. A hit
+ * reads one row and a fill writes one, so the MMU touches a single small
+ * array. Only a translation that fits in 31 bits both ways lives wholly in
+ * its row: a 32-bit linear page onto a physical page below 2 GiB. The rest
+ * (IA-32e pages, and pages above 2 GiB) are *wide*: their row has no hit
+ * keys, and `lookupWide` answers for them from full-width copies.
  */
 export class Tlb {
   readonly mask: number;
-  /** Linear page number held by each entry; -1 when empty. */
-  readonly tag: Float64Array;
-  /** Physical address of each entry's 4 KiB page, full width. */
-  readonly base: Float64Array;
-  /** Slot `s` at `s * 4`: hit keys for READ, WRITE and FETCH, then the page base's low 32 bits. */
-  readonly hot: Int32Array;
-  /** False in IA-32e mode, where linear page numbers are wider than the hot keys. */
-  narrow = true;
-  /** Effective rights (R_* bits) each entry grants. */
-  readonly rights: Uint16Array;
-  readonly shift: Uint8Array;
+  /** Entry `s` at `s * 8`: hit keys for READ, WRITE and FETCH, page base, page number, rights, page shift. */
+  readonly rows: Int32Array;
+  private readonly wideTag: Float64Array;
+  private readonly wideBase: Float64Array;
+  /** 0 in IA-32e mode, where linear page numbers are wider than the hit keys: every entry is wide. */
+  narrow = 1;
   /** Entries currently holding a piece of a large page: INVLPG must search when nonzero. */
   private largeCount = 0;
-  private readonly need = new Uint16Array(3);
-  private readonly forbid = new Uint16Array(3);
   /**
    * For every combination of rights bits (R_* fit in ten bits), which access
    * kinds the current policy allows: bit `k` set for kind `k`. Derived once
@@ -66,50 +79,77 @@ export class Tlb {
   constructor(readonly size = 1024) {
     if (size <= 0 || (size & (size - 1)) !== 0) throw new RangeError(`TLB size must be a power of two, got ${size}`);
     this.mask = size - 1;
-    this.tag = new Float64Array(size).fill(-1);
-    this.base = new Float64Array(size);
-    this.hot = new Int32Array(size * 4).fill(-1);
-    this.rights = new Uint16Array(size);
-    this.shift = new Uint8Array(size);
+    this.rows = new Int32Array(size * Row.SIZE);
+    this.wideTag = new Float64Array(size);
+    this.wideBase = new Float64Array(size);
+    this.rows.fill(-1);
   }
 
   /** The rights each access kind needs and must not have (R_D is in WRITE's need). */
   setPolicy(need: ArrayLike<number>, forbid: ArrayLike<number>): void {
-    for (let k = 0; k < 3; k++) {
-      this.need[k] = need[k]!;
-      this.forbid[k] = forbid[k]!;
-    }
     for (let r = 0; r < this.allows.length; r++) {
       let kinds = 0;
       for (let k = 0; k < 3; k++) if ((r & need[k]!) === need[k]! && (r & forbid[k]!) === 0) kinds |= 1 << k;
       this.allows[r] = kinds;
     }
-    for (let slot = 0; slot < this.size; slot++) if (this.tag[slot] !== -1) this.deriveHits(slot);
+    for (let at = 0; at < this.rows.length; at += Row.SIZE) {
+      const vpn = this.rows[at + Row.TAG]!;
+      if (vpn >= 0) this.setKeys(at, vpn, this.rows[at + Row.RIGHTS]!);
+    }
   }
 
   /** Remember a walk's result for linear page `vpn`. */
   insert(vpn: number, pageBase: number, rights: number, pageShift: number): void {
-    const slot = this.slotOf(vpn);
-    if (this.shift[slot]! > PAGE_SHIFT && this.tag[slot] !== -1) this.largeCount--;
-    if (pageShift > PAGE_SHIFT) this.largeCount++;
-    this.tag[slot] = vpn;
-    this.base[slot] = pageBase;
-    this.rights[slot] = rights;
-    this.shift[slot] = pageShift;
-    this.setHits(slot, vpn, pageBase, rights);
+    if (this.narrow === 0 || vpn >= 0x8000_0000 || pageBase >= 0x8000_0000) return this.insertWide(vpn, pageBase, rights, pageShift);
+    const at = (vpn & this.mask) * Row.SIZE;
+    const rows = this.rows;
+    if (pageShift > PAGE_SHIFT || rows[at + Row.SHIFT]! > PAGE_SHIFT) this.countLarge(at, pageShift);
+    const kinds = this.allows[rights]!;
+    rows[at] = kinds & 1 ? vpn : -1;
+    rows[at + 1] = kinds & 2 ? vpn : -1;
+    rows[at + 2] = kinds & 4 ? vpn : -1;
+    rows[at + Row.BASE] = pageBase;
+    rows[at + Row.TAG] = vpn;
+    rows[at + Row.RIGHTS] = rights;
+    rows[at + Row.SHIFT] = pageShift;
   }
 
-  /** The slow hit: the cached page base if `vpn` is here and allows `kind`, else -1. */
-  lookup(vpn: number, kind: number): number {
+  /** A wide entry: no hit keys, so every use of it comes through `lookupWide`. */
+  private insertWide(vpn: number, pageBase: number, rights: number, pageShift: number): void {
     const slot = this.slotOf(vpn);
-    if (this.tag[slot] !== vpn || !(this.allows[this.rights[slot]!]! & (1 << kind))) return -1;
-    return this.base[slot]!;
+    const at = slot * Row.SIZE;
+    this.countLarge(at, pageShift);
+    const rows = this.rows;
+    rows.fill(-1, at, at + Row.BASE);
+    rows[at + Row.BASE] = Row.ASK;
+    rows[at + Row.TAG] = Row.WIDE;
+    rows[at + Row.RIGHTS] = rights;
+    rows[at + Row.SHIFT] = pageShift;
+    this.wideTag[slot] = vpn;
+    this.wideBase[slot] = pageBase;
+  }
+
+  /**
+   * The hit the keys cannot give: the page base if the entry for `vpn` is
+   * wide, is `vpn`'s, and allows `kind`; else -1. (A narrow entry that
+   * allowed `kind` would already have hit on its key.)
+   */
+  lookupWide(vpn: number, kind: number): number {
+    const slot = this.slotOf(vpn);
+    const at = slot * Row.SIZE;
+    if (this.rows[at + Row.TAG] !== Row.WIDE || this.wideTag[slot] !== vpn) return -1;
+    return this.allows[this.rows[at + Row.RIGHTS]!]! & (1 << kind) ? this.wideBase[slot]! : -1;
+  }
+
+  /** Whether the entry `vpn` maps to may hit only through `lookupWide`. */
+  isWide(vpn: number): boolean {
+    return this.rows[(vpn & this.mask) * Row.SIZE + Row.BASE] === Row.ASK;
   }
 
   /** Forget everything, global entries included (a paging-mode change, or CR4.PGE toggled). */
   flushAll(): void {
-    this.tag.fill(-1);
-    this.hot.fill(-1);
+    // All -1: keys that never match, and an empty TAG.
+    this.rows.fill(-1);
     this.largeCount = 0;
   }
 
@@ -117,7 +157,7 @@ export class Tlb {
   flushNonGlobal(): void {
     // BEGIN SOLUTION ex06-tlb-flush
     for (let slot = 0; slot < this.size; slot++) {
-      if (this.tag[slot] !== -1 && !(this.rights[slot]! & R_G)) this.drop(slot);
+      if (this.live(slot) && !(this.rightsOf(slot) & R_G)) this.drop(slot);
     }
     // END SOLUTION ex06-tlb-flush
     // BEGIN STUB ex06-tlb-flush
@@ -128,11 +168,12 @@ export class Tlb {
   /** INVLPG: forget the page holding linear page `vpn`, global or not, whatever its size. */
   invalidatePage(vpn: number): void {
     const slot = this.slotOf(vpn);
-    if (this.tag[slot] === vpn) this.drop(slot);
+    if (this.live(slot) && this.tagOf(slot) === vpn) this.drop(slot);
     if (this.largeCount === 0) return;
     for (let s = 0; s < this.size; s++) {
-      const pages = 2 ** (this.shift[s]! - PAGE_SHIFT);
-      if (this.tag[s] !== -1 && pages > 1 && Math.floor(this.tag[s]! / pages) === Math.floor(vpn / pages)) this.drop(s);
+      if (!this.live(s)) continue;
+      const pages = 2 ** (this.rows[s * Row.SIZE + Row.SHIFT]! - PAGE_SHIFT);
+      if (pages > 1 && Math.floor(this.tagOf(s) / pages) === Math.floor(vpn / pages)) this.drop(s);
     }
   }
 
@@ -140,39 +181,59 @@ export class Tlb {
   entries(): TlbEntry[] {
     const out: TlbEntry[] = [];
     for (let slot = 0; slot < this.size; slot++) {
-      if (this.tag[slot] !== -1) {
-        out.push({ vpn: this.tag[slot]!, pageBase: this.base[slot]!, rights: this.rights[slot]!, pageShift: this.shift[slot]! });
-      }
+      if (!this.live(slot)) continue;
+      const at = slot * Row.SIZE;
+      const wide = this.rows[at + Row.TAG] === Row.WIDE;
+      out.push({
+        vpn: this.tagOf(slot),
+        pageBase: wide ? this.wideBase[slot]! : this.rows[at + Row.BASE]!,
+        rights: this.rightsOf(slot),
+        pageShift: this.rows[at + Row.SHIFT]!,
+      });
     }
     return out;
   }
 
-  /** The slot for a page number; a mask for 32-bit page numbers, the (slower) remainder for wider ones. */
+  /** The slot for a page number; a mask for 31-bit page numbers, the (slower) remainder for wider ones. */
   slotOf(vpn: number): number {
     return vpn < 0x8000_0000 ? vpn & this.mask : vpn % this.size;
   }
 
-  private deriveHits(slot: number): void {
-    this.setHits(slot, this.tag[slot]!, this.base[slot]!, this.rights[slot]!);
+  /** Whether slot `slot` holds a translation. */
+  live(slot: number): boolean {
+    return this.rows[slot * Row.SIZE + Row.TAG] !== Row.EMPTY;
   }
 
-  /** Write slot `slot`'s hit keys and narrow page base into `hot`. */
-  private setHits(slot: number, vpn: number, pageBase: number, rights: number): void {
-    const at = slot * 4;
-    const hot = this.hot;
-    // Wide pages never get hot keys: `lookup` finds them.
-    const key = this.narrow && pageBase < 0x8000_0000 ? vpn : -1;
+  /** The effective rights (R_* bits) the entry in slot `slot` grants. */
+  rightsOf(slot: number): number {
+    return this.rows[slot * Row.SIZE + Row.RIGHTS]!;
+  }
+
+  /** Forget the entry in slot `slot`. */
+  drop(slot: number): void {
+    const at = slot * Row.SIZE;
+    if (this.rows[at + Row.TAG] !== Row.EMPTY && this.rows[at + Row.SHIFT]! > PAGE_SHIFT) this.largeCount--;
+    this.rows.fill(-1, at, at + Row.SIZE);
+  }
+
+  private tagOf(slot: number): number {
+    const vpn = this.rows[slot * Row.SIZE + Row.TAG]!;
+    return vpn === Row.WIDE ? this.wideTag[slot]! : vpn;
+  }
+
+  /** Keep the large-page count right as the entry at `at` is replaced by one of 2^`pageShift` bytes. */
+  private countLarge(at: number, pageShift: number): void {
+    if (this.rows[at + Row.TAG] !== Row.EMPTY && this.rows[at + Row.SHIFT]! > PAGE_SHIFT) this.largeCount--;
+    if (pageShift > PAGE_SHIFT) this.largeCount++;
+  }
+
+  /** An entry's hit keys: `vpn` for each access kind its rights allow under the current policy, else -1. */
+  private setKeys(at: number, vpn: number, rights: number): void {
     const kinds = this.allows[rights]!;
-    hot[at] = kinds & 1 ? key : -1;
-    hot[at + 1] = kinds & 2 ? key : -1;
-    hot[at + 2] = kinds & 4 ? key : -1;
-    hot[at + 3] = pageBase | 0;
-  }
-
-  private drop(slot: number): void {
-    if (this.shift[slot]! > PAGE_SHIFT) this.largeCount--;
-    this.tag[slot] = -1;
-    this.hot.fill(-1, slot * 4, slot * 4 + 3);
+    const rows = this.rows;
+    rows[at] = kinds & 1 ? vpn : -1;
+    rows[at + 1] = kinds & 2 ? vpn : -1;
+    rows[at + 2] = kinds & 4 ? vpn : -1;
   }
 }
 // #endregion HW-tlb

@@ -4,12 +4,13 @@
  */
 import { GeneralProtectionFault } from './fault.ts';
 import { R_RW, R_US, type AccessKind } from './rights.ts';
-import type { WalkMachine, WalkResult, WalkStep } from './walk.ts';
+import type { WalkMachine, WalkResult } from './walk.ts';
 import { PD, PDPT, PML4, PT, walk8 } from './walk-pae.ts';
 
 // #region HW-walk-ia32e
 /** 2^48: the size of the IA-32e linear address space. */
 const SPAN = 2 ** 48;
+const IA32E_LEVELS = [PML4, PDPT, PD, PT];
 
 /**
  * Linear addresses here are JavaScript numbers holding the address as a
@@ -25,8 +26,8 @@ export function canonicalToUnsigned(vaddr: number): number {
 }
 
 /** Walk the four IA-32e levels for the unsigned 48-bit address `uaddr`. */
-export function walkIa32e(m: WalkMachine, uaddr: number, kind: AccessKind, out: WalkResult, trace?: WalkStep[]): boolean {
+export function walkIa32e(m: WalkMachine, uaddr: number, kind: AccessKind, out: WalkResult): boolean {
   const pml4 = m.cr3 - (m.cr3 % 4096);
-  return walk8(m, uaddr, kind, out, trace, pml4, [PML4, PDPT, PD, PT], R_RW | R_US);
+  return walk8(m, uaddr, kind, out, pml4, IA32E_LEVELS, R_RW | R_US);
 }
 // #endregion HW-walk-ia32e

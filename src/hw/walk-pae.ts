@@ -53,6 +53,7 @@ export const PDPT: Level8 = { name: 'PDPTE', shift: 30, largeReservedLo: 0x3fff_
 /** A PDE with PS=1 maps 2 MiB; bits 20:13 must be zero (bit 12 is PAT). */
 export const PD: Level8 = { name: 'PDE', shift: 21, largeReservedLo: 0x001f_e000 };
 export const PT: Level8 = { name: 'PTE', shift: 12, largeReservedLo: 0 };
+const PAE_LEVELS = [PD, PT];
 
 /**
  * Walk eight-byte entries from the table at `table` down through `levels`.
@@ -60,7 +61,7 @@ export const PT: Level8 = { name: 'PTE', shift: 12, largeReservedLo: 0 };
  * address as an unsigned number (IA-32e addresses reach 2^48).
  */
 export function walk8(
-  m: WalkMachine, uaddr: number, kind: AccessKind, out: WalkResult, trace: WalkStep[] | undefined,
+  m: WalkMachine, uaddr: number, kind: AccessKind, out: WalkResult,
   table: number, levels: readonly Level8[], rights: number,
 ): boolean {
   const mem = m.memory;
@@ -70,30 +71,24 @@ export function walk8(
     const addr = table + index * 8;
     const lo = mem.read32(addr);
     const hi = mem.read32(addr + 4);
-    const record = (after: number) => trace?.push(step8(level.name, index, addr, lo, hi, after));
-    if (!(lo & PTE_P)) return record(lo), notPresent(m, kind, out, level.name);
+    if (!(lo & PTE_P)) return notPresent(m, kind, out, level.name);
 
     const last = i === levels.length - 1;
     const large = !last && (lo & PTE_PS) !== 0;
-    if (hi & m.reservedHi || (large && lo & level.largeReservedLo)) {
-      return record(lo), reservedBit(m, kind, out, level.name);
-    }
+    if (hi & m.reservedHi || (large && lo & level.largeReservedLo)) return reservedBit(m, kind, out, level.name);
     // Rights narrow at every level: R/W and U/S by AND, XD by OR.
     rights &= lo | ~(R_RW | R_US);
     if (m.privilege.nxe && hi & PTE_XD_HI) rights |= R_XD;
 
     if (!last && !large) {
-      const after = lo | PTE_A;
-      if (after !== lo && m.writeBack) mem.write32(addr, after);
-      record(after);
+      if (!(lo & PTE_A)) mem.write32(addr, lo | PTE_A);
       table = frame(lo, hi, 12);
       continue;
     }
 
-    if (!permits(rights, m.policy[kind]!)) return record(lo), denied(m, kind, out, rights);
+    if (!permits(rights, m.policy[kind]!)) return denied(m, kind, out, rights);
     const after = lo | PTE_A | (kind === WRITE ? PTE_D : 0);
-    if (after !== lo && m.writeBack) mem.write32(addr, after);
-    record(after);
+    if (after !== lo) mem.write32(addr, after);
     out.pageShift = level.shift;
     out.pageBase = frame(lo, hi, level.shift) + (uaddr % 2 ** level.shift) - (uaddr % 4096);
     out.rights = rights | (after & (PTE_D | PTE_G));
@@ -107,24 +102,16 @@ function frame(lo: number, hi: number, shift: number): number {
   const lowMask = shift >= 32 ? 0 : (0xffff_ffff << shift) >>> 0;
   return (hi & 0x000f_ffff) * 0x1_0000_0000 + ((lo & lowMask) >>> 0);
 }
-
-function step8(level: WalkStep['level'], index: number, entryAddr: number, lo: number, hi: number, afterLo: number): WalkStep {
-  const high = BigInt(hi >>> 0) << 32n;
-  return { level, index, entryAddr, size: 8, before: high | BigInt(lo >>> 0), after: high | BigInt(afterLo >>> 0) };
-}
 // #endregion HW-walk-8byte
 
 // #region HW-walk-pae
 /** Walk PAE paging: a PDPTE register, then a page directory and (unless 2 MiB) a page table. */
-export function walkPae(m: WalkMachine, vaddr: number, kind: AccessKind, out: WalkResult, trace?: WalkStep[]): boolean {
+export function walkPae(m: WalkMachine, vaddr: number, kind: AccessKind, out: WalkResult): boolean {
+  // The PDPTE comes from a register, not memory: the walk never sets its bits.
   const i = vaddr >>> 30;
   const lo = m.pdpteLo[i]!;
-  const hi = m.pdpteHi[i]!;
-  // The PDPTE comes from a register, not memory: the walk never sets its bits.
-  const from = ((m.cr3 & 0xffff_ffe0) >>> 0) + i * 8;
-  trace?.push(step8('PDPTE', i, from, lo, hi, lo));
   if (!(lo & PTE_P)) return notPresent(m, kind, out, 'PDPTE');
   // PDPTEs carry no rights of their own: everything is decided below.
-  return walk8(m, vaddr, kind, out, trace, frame(lo, hi, 12), [PD, PT], R_RW | R_US);
+  return walk8(m, vaddr, kind, out, frame(lo, m.pdpteHi[i]!, 12), PAE_LEVELS, R_RW | R_US);
 }
 // #endregion HW-walk-pae

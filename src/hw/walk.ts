@@ -1,16 +1,21 @@
 /*
  * What every page walk shares, whatever the paging mode: the machine state it
- * reads, the result it leaves behind, the trace it can keep for the book, and
- * the three ways it can fail.
+ * reads, the result it leaves behind, and the three ways it can fail.
  */
-import type { PhysicalMemory } from './phys-memory.ts';
 import { PF_P, PF_RSVD } from './fault.ts';
 import type { AccessKind, AccessPolicy, PrivilegeState } from './rights.ts';
 
 // #region HW-walk-common
+/** Where a walker reads its entries and sets their Accessed and Dirty bits. */
+export interface WalkMemory {
+  read32(paddr: number): number;
+  write32(paddr: number, value: number): void;
+}
+
 /** The state a walker reads. The {@link Mmu} provides it; tests can provide their own. */
 export interface WalkMachine {
-  readonly memory: PhysicalMemory;
+  /** Physical memory, or, when `translate` explains a walk, a recorder in front of it. */
+  readonly memory: WalkMemory;
   readonly cr3: number;
   /** CR4.PSE: a 32-bit PDE with PS=1 maps a 4 MiB page. */
   readonly pse: boolean;
@@ -24,8 +29,6 @@ export interface WalkMachine {
   readonly privilege: PrivilegeState;
   /** The access policy for each access kind, kept up to date as CPL and CR bits change. */
   readonly policy: readonly AccessPolicy[];
-  /** False for a dry-run walk: report what would change, write nothing. */
-  writeBack: boolean;
 }
 
 /** One entry a walk read, for `translate`'s step-by-step explanation. */

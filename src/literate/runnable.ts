@@ -20,7 +20,8 @@ export async function bundleExamples(root: string, out: string, examples: string
     try {
       const r = await build({
         entryPoints: [join(root, example)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-        write: false, logLevel: 'silent',
+        // minifySyntax folds the constants (PTE_P, page shifts) into the code that uses them; names stay readable.
+        minifySyntax: true, write: false, logLevel: 'silent',
         // The page sets __lgjConsole to collect what the example prints.
         banner: { js: 'const console = globalThis.__lgjConsole ?? globalThis.console;' },
       });

@@ -54,7 +54,7 @@ beforeAll(async () => {
       'src/host/guest-memory.ts': replace('return Number.isInteger(addr) && addr >= 0', 'return addr >= 0'),
     }),
     'memory-hog': submission('memory-hog', {
-      'src/hw/tlb.ts': replace("      if (this.tag[slot] !== -1 && !(this.rights[slot]! & R_G)) this.drop(slot);", '      const hog: number[][] = [];\n      for (;;) hog.push(new Array(1 << 20).fill(slot));'),
+      'src/hw/tlb.ts': replace('      if (this.live(slot) && !(this.rightsOf(slot) & R_G)) this.drop(slot);', '      const hog: number[][] = [];\n      for (;;) hog.push(new Array(1 << 20).fill(slot));'),
     }),
   };
   for (const [name, dir] of Object.entries(class_)) graded.set(name, await gradeSubmission(root, dir, tests, options));
