@@ -199,7 +199,8 @@ export async function generateSkeleton(root: string, out: string, o: SkeletonOpt
   // The student edition of the site: stubs where solutions were.
   if (o.site !== false) {
     const { buildSite } = await import('../literate/site.ts');
-    const site = await buildSite({ root: out, out: join(out, 'dist/site'), api: false, transcripts: false, figures: false });
+    // Transcripts are not re-run (the examples stop at TODOs); figures come from the finished code.
+    const site = await buildSite({ root: out, out: join(out, 'dist/site'), transcripts: false, figures: 'reference' });
     if (site.errors.length) report.errors.push(...site.errors.map((e) => `student site: ${e}`));
     else report.proofs.push(`the student edition of the site: ${site.pages.length} pages`);
   }

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type Token from 'markdown-it/lib/token.mjs';
 import { formatError, type SourceError } from './regions.ts';
 import { beyondPlugin } from './beyond.ts';
-import { figurePlugin } from './figures.ts';
+import { figurePlugin, type FigureMode } from './figures.ts';
 import { courseExercises, exercisePlugin } from './exercises.ts';
 import { parseExercises } from '../course/markers.ts';
 import { FULLY_WOVEN_ROOTS, SourceTree, WEAVABLE_ROOTS } from './sources.ts';
@@ -50,7 +50,7 @@ export interface Book {
 const CHAPTER_FILE = /^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$/;
 
 /** Plugins every build of the book uses; the site adds highlighting and layout on top. */
-export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}, options: { figures?: boolean } = {}): MarkdownIt {
+export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}, options: { figures?: FigureMode } = {}): MarkdownIt {
   const md = new MarkdownIt({ html: true, linkify: false, typographer: true });
   md.use(weavePlugin, tree);
   md.use(claimPlugin, claims);

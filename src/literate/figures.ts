@@ -14,7 +14,14 @@ import type { ChapterEnv } from './weave.ts';
 
 const INFO = /^figure\s+(\S+)\s*$/;
 
-export function figurePlugin(md: MarkdownIt, root: string, draw = true): void {
+/**
+ * How figures are drawn: by the code being built (`true`), not at all
+ * (`false`), or, for the student edition, by the finished code of the
+ * edition's maker (`'reference'`): the students' code is not finished yet.
+ */
+export type FigureMode = boolean | 'reference';
+
+export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = true): void {
   const drawn = new Map<string, FigureOutput>();
   md.core.ruler.push('figures', (state) => {
     const env = state.env as ChapterEnv;
@@ -33,8 +40,7 @@ export function figurePlugin(md: MarkdownIt, root: string, draw = true): void {
   md.renderer.rules.fence = (tokens, idx, options, env, self) => {
     const name = (tokens[idx]!.meta as { figure?: string } | null)?.figure;
     if (!name) return fence(tokens, idx, options, env, self);
-    // The student edition cannot draw figures: they run the code the students are writing.
-    if (!draw) return `<p class="figure-off">Figure <code>${name}</code> is drawn in the instructor edition: it runs the code your exercises complete.</p>\n`;
+    if (!draw) return `<p class="figure-off">Figure <code>${name}</code> is not drawn in this edition.</p>\n`;
     let out = drawn.get(name);
     if (!out) drawn.set(name, (out = FIGURES[name]!.render(root)));
     const text = md.utils.escapeHtml(out.text);
@@ -42,6 +48,6 @@ export function figurePlugin(md: MarkdownIt, root: string, draw = true): void {
     const svg = out.frames
       ? `<div class="stepper">${out.frames.map((f, i) => `<div class="step"${i ? ' hidden' : ''}>${f}</div>`).join('')}</div>`
       : out.svg;
-    return `<figure class="live-figure" id="figure-${name}">${svg}<figcaption>${md.utils.escapeHtml(FIGURES[name]!.title)} · drawn by running the code when this page was built</figcaption><details><summary>The same, as a table</summary><pre>${text}</pre></details></figure>\n`;
+    return `<figure class="live-figure" id="figure-${name}">${svg}<figcaption>${md.utils.escapeHtml(FIGURES[name]!.title)} · ${draw === 'reference' ? 'drawn by the finished code: yours, once the exercises are done, draws the same' : 'drawn by running the code when this page was built'}</figcaption><details><summary>The same, as a table</summary><pre>${text}</pre></details></figure>\n`;
   };
 }

@@ -17,6 +17,7 @@ import { formatError } from './regions.ts';
 import { SourceTree } from './sources.ts';
 import { checkTranscripts } from './transcripts.ts';
 import type { WovenMeta } from './weave.ts';
+import type { FigureMode } from './figures.ts';
 import { FAVICON, PAGE_CSS, PAGE_JS } from './site-assets.ts';
 import { bundleExamples } from './runnable.ts';
 import { searchDocs, searchIndex } from './search.ts';
@@ -29,8 +30,8 @@ export interface SiteOptions {
   api?: boolean;
   /** Skip running the examples (they are checked by npm test anyway). */
   transcripts?: boolean;
-  /** Skip drawing figures (the student edition, whose code is unfinished). */
-  figures?: boolean;
+  /** How to draw figures: the student edition's code is unfinished, so its figures come from the reference code. */
+  figures?: FigureMode;
   log?: (line: string) => void;
 }
 
@@ -136,7 +137,7 @@ export interface Identifiers {
   links: Map<string, { href: string; title: string; api: string }>;
 }
 
-export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter, figures = true, identifiers: Identifiers = { symbols: [], links: new Map() }): MarkdownIt {
+export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter, figures: FigureMode = true, identifiers: Identifiers = { symbols: [], links: new Map() }): MarkdownIt {
   const md = bookMarkdown(tree, { tests: claimIndex(tests), testHref: (t) => `source/${t.file}.html#L${t.line}` }, { figures });
   // Plain slugs ("rights-combined"), not percent-encoded punctuation, so a link reads like the heading.
   const slugify = (t: string) => t.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s+/g, '-');
@@ -338,7 +339,7 @@ function identifierIndex(book: Book, symbols: ApiSymbol[], explained: (file: str
 async function buildApi(root: string, out: string, explained: (file: string, line: number) => Explained | undefined): Promise<{ errors: string[]; symbols: ApiSymbol[] }> {
   const td = await import('typedoc');
   const app = await td.Application.bootstrapWithPlugins({
-    entryPoints: API_FOLDERS.filter((d) => existsSync(join(root, d)) && readdirSync(join(root, d)).some((f) => f.endsWith('.ts'))).map((d) => `${d}/*.ts`),
+    entryPoints: API_FOLDERS.filter((d) => existsSync(join(root, d)) && readdirSync(join(root, d)).some((f) => f.endsWith('.ts'))).map((d) => join(root, d, '*.ts')),
     // Source links go to the site's own source views, which carry line anchors.
     disableGit: true,
     basePath: root,
