@@ -94,6 +94,8 @@ export class Mmu implements WalkMachine {
   cr2 = 0;
   /** The error code of the last page fault. */
   lastErrorCode = 0;
+  /** The rights a TLB entry keeps of a walk's: all but R_G, unless CR4.PGE makes global entries. */
+  private cachedRights = ~R_G;
 
   private _cr0 = CR0_PE;
   private _cr3 = 0;
@@ -231,7 +233,7 @@ export class Mmu implements WalkMachine {
     const r = this.result;
     this.tlb.misses++;
     if ((mode === '32bit' ? walk32(this, vaddr, kind, r) : walkPae(this, vaddr, kind, r)) !== true) return this.fault(vaddr);
-    this.tlb.insert(vpn, r.pageBase, this.cachedRights(r.rights), r.pageShift);
+    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
     return r.pageBase + (vaddr & 0xfff);
   }
 
@@ -245,7 +247,7 @@ export class Mmu implements WalkMachine {
     const r = this.result;
     this.tlb.misses++;
     if (walkIa32e(this, uaddr, kind, r) !== true) return this.fault(vaddr);
-    this.tlb.insert(vpn, r.pageBase, this.cachedRights(r.rights), r.pageShift);
+    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
     return r.pageBase + (uaddr & 0xfff);
   }
 
@@ -254,11 +256,6 @@ export class Mmu implements WalkMachine {
     this.cr2 = vaddr;
     this.lastErrorCode = this.result.errorCode;
     return -1;
-  }
-
-  /** The rights a TLB entry keeps: only a walk under CR4.PGE makes a global entry. */
-  private cachedRights(rights: number): number {
-    return this._cr4 & CR4_PGE ? rights : rights & ~R_G;
   }
 
   // #endregion HW-mmu-physical
@@ -411,6 +408,7 @@ export class Mmu implements WalkMachine {
       this.hitForbid[k] = this.policy[k]!.forbid;
     }
     this.tlb.narrow = this._mode === 'ia32e' ? 0 : 1;
+    this.cachedRights = cr4 & CR4_PGE ? ~0 : ~R_G;
     this.tlb.setPolicy(this.hitNeed, this.hitForbid);
     this.reservedHi = this.reservedHiFor(this._mode);
     // PSE-36: PDE bits 20:13 hold physical-address bits 39:32; those at or above MAXPHYADDR, and bit 21, are reserved.

@@ -67,6 +67,8 @@ export class Tlb {
   narrow = 1;
   /** Entries currently holding a piece of a large page: INVLPG must search when nonzero. */
   private largeCount = 0;
+  /** Whether a wide entry has been made since the last full flush: until one is, no miss need ask `lookupWide`. */
+  mayHoldWide = false;
   /**
    * For every combination of rights bits (R_* fit in ten bits), which access
    * kinds the current policy allows: bit `k` set for kind `k`. Derived once
@@ -116,6 +118,7 @@ export class Tlb {
 
   /** A wide entry: no hit keys, so every use of it comes through `lookupWide`. */
   private insertWide(vpn: number, pageBase: number, rights: number, pageShift: number): void {
+    this.mayHoldWide = true;
     const slot = this.slotOf(vpn);
     const at = slot * Row.SIZE;
     this.countLarge(at, pageShift);
@@ -143,7 +146,7 @@ export class Tlb {
 
   /** Whether the entry `vpn` maps to may hit only through `lookupWide`. */
   isWide(vpn: number): boolean {
-    return this.rows[(vpn & this.mask) * Row.SIZE + Row.BASE] === Row.ASK;
+    return this.mayHoldWide && this.rows[(vpn & this.mask) * Row.SIZE + Row.BASE] === Row.ASK;
   }
 
   /** Forget everything, global entries included (a paging-mode change, or CR4.PGE toggled). */
@@ -151,6 +154,7 @@ export class Tlb {
     // All -1: keys that never match, and an empty TAG.
     this.rows.fill(-1);
     this.largeCount = 0;
+    this.mayHoldWide = false;
   }
 
   /** Forget everything but global entries: what a CR3 write does when CR4.PGE=1. */
