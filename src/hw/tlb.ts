@@ -106,10 +106,7 @@ export class Tlb {
     const at = (vpn & this.mask) * Row.SIZE;
     const rows = this.rows;
     if (pageShift > PAGE_SHIFT || rows[at + Row.SHIFT]! > PAGE_SHIFT) this.countLarge(at, pageShift);
-    const kinds = this.allows[rights]!;
-    rows[at] = kinds & 1 ? vpn : -1;
-    rows[at + 1] = kinds & 2 ? vpn : -1;
-    rows[at + 2] = kinds & 4 ? vpn : -1;
+    this.setKeys(at, vpn, rights);
     rows[at + Row.BASE] = pageBase;
     rows[at + Row.TAG] = vpn;
     rows[at + Row.RIGHTS] = rights;
