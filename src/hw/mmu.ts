@@ -232,6 +232,7 @@ export class Mmu implements WalkMachine {
     }
     const r = this.result;
     this.tlb.misses++;
+    // `!== true`, not `!`: a strict test the engine compiles to one comparison.
     if ((mode === '32bit' ? walk32(this, vaddr, kind, r) : walkPae(this, vaddr, kind, r)) !== true) return this.fault(vaddr);
     this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
     return r.pageBase + (vaddr & 0xfff);
