@@ -234,8 +234,7 @@ export class Mmu implements WalkMachine {
     this.tlb.misses++;
     // `!== true`, not `!`: a strict test the engine compiles to one comparison.
     if ((mode === '32bit' ? walk32(this, vaddr, kind, r) : walkPae(this, vaddr, kind, r)) !== true) return this.fault(vaddr);
-    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
-    return r.pageBase + (vaddr & 0xfff);
+    return this.remember(vpn, vaddr);
   }
 
   /** Paging off, or IA-32e paging, where every TLB entry is wide. */
@@ -248,6 +247,12 @@ export class Mmu implements WalkMachine {
     const r = this.result;
     this.tlb.misses++;
     if (walkIa32e(this, uaddr, kind, r) !== true) return this.fault(vaddr);
+    return this.remember(vpn, uaddr);
+  }
+
+  /** A walk succeeded: cache its answer for page `vpn`, and translate `uaddr` with it. */
+  private remember(vpn: number, uaddr: number): number {
+    const r = this.result;
     this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
     return r.pageBase + (uaddr & 0xfff);
   }

@@ -213,7 +213,7 @@ export class Tlb {
   /** Forget the entry in slot `slot`. */
   drop(slot: number): void {
     const at = slot * Row.SIZE;
-    if (this.rows[at + Row.TAG] !== Row.EMPTY && this.rows[at + Row.SHIFT]! > PAGE_SHIFT) this.largeCount--;
+    if (this.holdsLarge(at)) this.largeCount--;
     this.rows.fill(-1, at, at + Row.SIZE);
   }
 
@@ -224,8 +224,13 @@ export class Tlb {
 
   /** Keep the large-page count right as the entry at `at` is replaced by one of 2^`pageShift` bytes. */
   private countLarge(at: number, pageShift: number): void {
-    if (this.rows[at + Row.TAG] !== Row.EMPTY && this.rows[at + Row.SHIFT]! > PAGE_SHIFT) this.largeCount--;
+    if (this.holdsLarge(at)) this.largeCount--;
     if (pageShift > PAGE_SHIFT) this.largeCount++;
+  }
+
+  /** Whether the row at `at` holds a piece of a large page. */
+  private holdsLarge(at: number): boolean {
+    return this.rows[at + Row.TAG] !== Row.EMPTY && this.rows[at + Row.SHIFT]! > PAGE_SHIFT;
   }
 
   /** An entry's hit keys: `vpn` for each access kind its rights allow under the current policy, else -1. */
