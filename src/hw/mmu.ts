@@ -234,7 +234,11 @@ export class Mmu implements WalkMachine {
     this.tlb.misses++;
     // `!== true`, not `!`: a strict test the engine compiles to one comparison.
     if ((mode === '32bit' ? walk32(this, vaddr, kind, r) : walkPae(this, vaddr, kind, r)) !== true) return this.fault(vaddr);
-    return this.remember(vpn, vaddr);
+    // The fill is written out here rather than shared with physicalWide: the
+    // engine inlines this whole path into a hot loop, and one more call level
+    // measured 10% slower TLB hits in that loop.
+    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
+    return r.pageBase + (vaddr & 0xfff);
   }
 
   /** Paging off, or IA-32e paging, where every TLB entry is wide. */
@@ -247,12 +251,6 @@ export class Mmu implements WalkMachine {
     const r = this.result;
     this.tlb.misses++;
     if (walkIa32e(this, uaddr, kind, r) !== true) return this.fault(vaddr);
-    return this.remember(vpn, uaddr);
-  }
-
-  /** A walk succeeded: cache its answer for page `vpn`, and translate `uaddr` with it. */
-  private remember(vpn: number, uaddr: number): number {
-    const r = this.result;
     this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
     return r.pageBase + (uaddr & 0xfff);
   }
