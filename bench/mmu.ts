@@ -75,7 +75,7 @@ export async function benchMmu(rounds = 7, time = 200): Promise<MmuFigures> {
   const miss = machine(1); // one entry, alternating pages: every access walks both levels
   for (let i = 0; i < N; i++) hit.physical(addrs[i]!, READ);
   // Where each loop leaves its sum, so the engine cannot drop the loop. One
-  // typed slot per loop: a shared \`let\` would turn from small integer to
+  // typed slot per loop: a shared `let` would turn from small integer to
   // double when the first MMU loop's sum outgrew 2^31, and deoptimize the raw
   // loop then, leaving it slow for some rounds and the ratios flattered.
   const sink = new Float64Array(3);
@@ -98,7 +98,6 @@ export async function benchMmu(rounds = 7, time = 200): Promise<MmuFigures> {
     for (let i = 0; i < N; i++) s += miss.physical(addrs[i]!, READ);
     sink[2] = sink[2]! + s;
   }, rounds, time);
-  if (sink[0] === 42) console.log(''); // keep the loops alive
   if (hit.tlb.misses !== PAGES) throw new Error(`TLB-hit task missed ${hit.tlb.misses - PAGES} times`);
   if (miss.tlb.misses < N) throw new Error('full-walk task hit the TLB');
   return {

@@ -136,10 +136,13 @@ describe('a hostile PAE guest', () => {
       const page = (va & 0xffff_f000) >>> 0;
       told.set(`${page >= t.g.kernelAddress ? '*' : dir}:${page}`, gpte);
     };
+    // Guest memory as the step found it: one copy, refilled every step.
+    const startBytes = new Uint8Array(guestBytes(t.g).length);
+    const atStart = wordsOf(startBytes);
     while (steps < 30_000) {
       steps++;
       told.clear();
-      const atStart = wordsOf(guestBytes(t.g).slice());
+      startBytes.set(guestBytes(t.g));
       try {
         const op = int(10);
         const dirs = [...t.os.k.procs.values()].map((p) => p.pgdir);
