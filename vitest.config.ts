@@ -7,7 +7,10 @@ export default defineConfig({
     // Whole messages: a failure's expected and actual values, and a TODO deep inside one, stay readable.
     chaiConfig: { truncateThreshold: 0 },
     exclude: ['test/fixtures/**', 'node_modules/**'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    // No verdict depends on the machine's speed: long proofs carry budgets in work
+    // (steps, programs, accesses), and these limits only catch a test that hangs.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    reporters: ['default', './test/support/slowest-reporter.ts'],
   },
 });

@@ -29,5 +29,5 @@ describe('the book', () => {
     expect(checks.length).toBeGreaterThan(0);
     const problems = (await checkTranscripts(root, checks)).map(formatError);
     expect(problems.join('\n')).toBe('');
-  }, 180_000);
+  });
 });

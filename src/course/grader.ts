@@ -11,16 +11,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { courseExercises, type Exercise } from '../markers/exercises.ts';
 import type { ChildMessage, ChildRequest } from './grade-child.ts';
 
 // #region X-grader
 // unwoven: course tooling; README and literate-conventions §10.4 describe it.
-export interface Exercise {
-  id: string;
-  title: string;
-  chapter: string;
-  points: number;
-}
+export type { Exercise };
 
 export interface CollectedTest {
   id: string;
@@ -54,7 +50,9 @@ export interface GradeOptions {
 export const DEFAULT_OPTIONS: GradeOptions = { timeoutMs: 5000, memoryMb: 512, loadTimeoutMs: 30_000 };
 
 export function loadExercises(root: string): Exercise[] {
-  return (JSON.parse(readFileSync(join(root, 'course/exercises.json'), 'utf8')) as { exercises: Exercise[] }).exercises;
+  const list = courseExercises(root);
+  if (!list) throw new Error(`${join(root, 'course/exercises.json')}: no such file; grading needs the course's exercise list`);
+  return list;
 }
 
 /** The course's exercise test files (relative paths), public and hidden, in name order. */

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { chapterLink, collectTests, gradeTree, loadExercises, prepareTree, type CollectedTest, type Exercise } from './grader.ts';
-import { parseExercises, type ExerciseBlock } from './markers.ts';
+import { parseExercises, type ExerciseBlock } from '../markers/markers.ts';
 
 // #region X-skeleton
 // unwoven: course tooling; the README's course section describes it.
@@ -104,9 +104,12 @@ export interface SkeletonReport {
   errors: string[];
 }
 
+/** Builds a site from a tree's chapters (the book's builder, handed in: the course does not import the book). */
+export type SiteBuilder = (root: string, out: string) => Promise<{ pages: unknown[]; errors: string[] }>;
+
 export interface SkeletonOptions {
-  /** Build the student edition of the site into out/dist/site. */
-  site?: boolean;
+  /** Build the student edition of the site into out/dist/site with this builder. */
+  site?: SiteBuilder;
   /** Run the whole test suite on the skeleton (slow; the proof that nothing outside the exercises broke). */
   suite?: boolean;
   log?: (line: string) => void;
@@ -197,10 +200,8 @@ export async function generateSkeleton(root: string, out: string, o: SkeletonOpt
   }
 
   // The student edition of the site: stubs where solutions were.
-  if (o.site !== false) {
-    const { buildSite } = await import('../literate/site.ts');
-    // Transcripts are not re-run (the examples stop at TODOs); figures come from the finished code.
-    const site = await buildSite({ root: out, out: join(out, 'dist/site'), transcripts: false, figures: 'reference' });
+  if (o.site) {
+    const site = await o.site(out, join(out, 'dist/site'));
     if (site.errors.length) report.errors.push(...site.errors.map((e) => `student site: ${e}`));
     else report.proofs.push(`the student edition of the site: ${site.pages.length} pages`);
   }
@@ -208,7 +209,7 @@ export async function generateSkeleton(root: string, out: string, o: SkeletonOpt
   // 4. No solution text anywhere.
   const leaks = findLeaks(out, fingerprints(root, blocks));
   if (leaks.length) report.errors.push(...leaks.map((l) => `leak: ${l}`));
-  else report.proofs.push(`no solution text in the student tree${o.site !== false ? ' or its site' : ''}`);
+  else report.proofs.push(`no solution text in the student tree${o.site ? ' or its site' : ''}`);
   return report;
 }
 

@@ -5,7 +5,7 @@
  */
 import { loadTraces, memorySweep, perMillion, trafficSweep, type M009Row } from '../workload/m009.ts';
 import { groupedBars, legend, svgDocument, type Series } from './svg.ts';
-import type { FigureOutput } from './registry.ts';
+import type { FigureOutput } from './figure.ts';
 
 // #region X-figure-m009
 // unwoven: draws the figure from the sweeps woven in the Mastery chapter.

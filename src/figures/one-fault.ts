@@ -10,7 +10,7 @@ import { GuestOs } from '../guest/os.ts';
 import { spgdAddr, spteAddr } from '../host/shadow-walk.ts';
 import { LguestPlatform } from '../guest/paravirt.ts';
 import { esc, svgDocument } from './svg.ts';
-import type { FigureOutput } from './registry.ts';
+import type { FigureOutput } from './figure.ts';
 
 // #region X-figure-one-fault
 // unwoven: draws the demand-paging chapter's stepping figure from a run of the real Host.

@@ -13,18 +13,10 @@
 import type MarkdownIt from 'markdown-it';
 import type { PluginWithParams } from 'markdown-it';
 import container from 'markdown-it-container';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Exercise } from '../course/grader.ts';
+import { courseExercises } from '../markers/exercises.ts';
 import type { ChapterEnv } from './weave.ts';
 
 const OPEN = /^exercise\s+(\S+)\s*$/;
-
-/** course/exercises.json, or none for a book without a course (the fixture books). */
-export function courseExercises(root: string): Exercise[] | null {
-  const file = join(root, 'course/exercises.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { exercises: Exercise[] }).exercises : null;
-}
 
 export function exercisePlugin(md: MarkdownIt, root: string): void {
   const known = new Map((courseExercises(root) ?? []).map((e) => [e.id, e]));

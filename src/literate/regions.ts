@@ -10,7 +10,7 @@
  * `// unwoven: <reason>`.
  */
 
-import { withoutStubs } from '../course/markers.ts';
+import { withoutStubs } from '../markers/markers.ts';
 export interface SourceError {
   file: string;
   line: number;

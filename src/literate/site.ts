@@ -388,3 +388,14 @@ function unlinkLibrarySources(dir: string): void {
     }
   }
 }
+
+// #region X-student-site
+// unwoven: the course's skeleton generator builds the student edition with this.
+/**
+ * The student edition of the site: transcripts are not re-run (the examples
+ * stop at TODOs), and figures come from the finished code.
+ */
+export function buildStudentSite(root: string, out: string): Promise<{ pages: unknown[]; errors: string[] }> {
+  return buildSite({ root, out, transcripts: false, figures: 'reference' });
+}
+// #endregion X-student-site

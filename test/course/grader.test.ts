@@ -61,7 +61,7 @@ beforeAll(async () => {
   // A loop at module level never lets the tests load at all.
   const stuck = submission('module-loop', { 'src/hw/pte.ts': (t) => `${t}\nwhile (Date.now() > 0) { /* forever */ }\n` });
   graded.set('module-loop', await gradeSubmission(root, stuck, tests, { ...options, loadTimeoutMs: 3000 }));
-}, 240_000);
+});
 
 describe('grading a class', () => {
   test('the full solution scores every point', () => {

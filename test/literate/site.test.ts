@@ -11,7 +11,7 @@ const out = mkdtempSync(join(tmpdir(), 'site-'));
 let result: SiteResult;
 beforeAll(async () => {
   result = await buildSite({ root, out, api: false, transcripts: false });
-}, 120_000);
+});
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('the site', () => {

@@ -46,7 +46,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
       executablePath: executable,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -85,7 +85,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     }
     expect(problems).toEqual([]);
     expect(files.length).toBeGreaterThan(90);
-  }, 600_000);
+  });
 
   test('an example runs in the page and prints its transcript', async () => {
     const page = await browser.newPage();
@@ -95,7 +95,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     await expect.poll(() => fig.locator('.run-status').getAttribute('data-match')).toBe('yes');
     const [printed, transcript] = await Promise.all([fig.locator('pre.run-output').textContent(), fig.locator('pre code').first().textContent()]);
     expect(printed!.trimEnd()).toBe(transcript!.trimEnd());
-  }, 60_000);
+  });
 
   test('search finds prose and code, and its results lead to the section', async () => {
     const page = await browser.newPage();
@@ -108,7 +108,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     await expect.poll(() => page.locator('#search-results li').first().textContent()).not.toBe('nothing found');
     await page.fill('#search', 'zzzxqv');
     await expect.poll(() => page.locator('#search-results li').first().textContent()).toBe('nothing found');
-  }, 60_000);
+  });
 
   test('identifiers link both ways: woven code to the chapter that explains them, API pages back, and the index', async () => {
     const page = await browser.newPage();
@@ -128,7 +128,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     expect(page.url()).toBe(`${base}08-demand-paging.html#region-H330-demand-page`);
     await page.goto(`${base}identifiers.html`);
     expect(await page.locator('#ident-demandPage td').nth(3).textContent()).toBe('Demand paging · H330-demand-page · H:330');
-  }, 60_000);
+  });
 
   test('a figure drawn from the running system can be stepped through', async () => {
     const page = await browser.newPage();
@@ -144,7 +144,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     expect(await fig.locator('.step-nav button', { hasText: 'Previous' }).isEnabled()).toBe(true);
     // The same steps, as text, for readers who cannot see the drawing.
     expect(await fig.locator('details pre').textContent()).toContain('read-only until Dirty');
-  }, 60_000);
+  });
 
   test('dark mode toggles, and stays toggled on the next page', async () => {
     const page = await browser.newPage({ colorScheme: 'light' });
@@ -158,5 +158,5 @@ describe.skipIf(!have)('the site in Chromium', () => {
     expect(await dark()).toBe(true);
     await page.click('#theme-toggle');
     expect(await dark()).toBe(false);
-  }, 60_000);
+  });
 });
