@@ -60,7 +60,7 @@ export function oneFaultFigure(): FigureOutput {
   };
   const shadowPte = () => {
     const spgd = g.memory.read32(spgdAddr(g, g.cpuPgd, buf));
-    return spgd & PTE_P ? g.memory.read32(spteAddr(spgd, buf)) : 0;
+    return spgd & PTE_P ? g.memory.read32(spteAddr(g, spgd, buf)) : 0;
   };
   const tlb = () => {
     const e = g.mmu.tlb.entries().find((x) => x.vpn === buf >>> 12);

@@ -1,13 +1,15 @@
 /*
  * Part (v): throwing shadows away, a part at a time or all at once, so that
- * they cannot say anything the Guest's tables no longer do.
+ * they cannot say anything the Guest's tables no longer do. Both widths:
+ * under PAE a top-level entry names a page directory, one level more to
+ * release.
  */
 import { PTE_P } from '../hw/pte.ts';
 import { releasePte } from './gpte-to-spte.ts';
-import { PGDIR_SLOTS, type Guest } from './lguest.ts';
-import { SWITCHER_PGD_INDEX } from './shadow-walk.ts';
-import { flushUserMappingsPae, releaseSlotPae } from './pae.ts';
+import { freeShadowPage, PGDIR_SLOTS, type Guest } from './lguest.ts';
+import { entryFrame } from './shadow-walk.ts';
 import { pinStackPages } from './stack.ts';
+import { PAE_SWITCHER_PGD_INDEX, PAE_SWITCHER_PMD_INDEX, SWITCHER_PGD_INDEX } from './switcher.ts';
 
 // #region H440-flush-user
 /** LHCALL_FLUSH_TLB(0): the Guest flushed its user mappings; we drop the current shadow's user half. */
@@ -17,37 +19,68 @@ export function guestPagetableFlushUser(g: Guest): void {
 // #endregion H440-flush-user
 
 // #region H445-flush-user-mappings
-/** Release every shadow directory entry below the kernel's in slot `slot`. */
+/** Release every shadow top-level entry below the kernel's in slot `slot`. */
 export function flushUserMappings(g: Guest, slot: number): void {
-  if (g.pae) return flushUserMappingsPae(g, slot);
   const base = g.pgdirs[slot]!.pgdir;
-  for (let i = 0; i < g.kernelAddress >>> 22; i++) releasePgd(g, base + i * 4);
+  const shift = g.pae ? 30 : 22;
+  for (let i = 0; i < g.kernelAddress >>> shift; i++) releasePgd(g, base + i * (g.pae ? 8 : 4));
 }
 // #endregion H445-flush-user-mappings
 
 // #region H450-release-pgd
-/** Release one shadow directory entry: every entry of its page table, then the page, then the entry. */
+/**
+ * Release one shadow top-level entry: everything under it, then its page,
+ * then the entry. Two levels: the page is a page table. Under PAE it is a
+ * page directory, whose entries each name a page table (releasePmd).
+ */
 export function releasePgd(g: Guest, spgdAt: number): void {
   const spgd = g.memory.read32(spgdAt);
   if (!(spgd & PTE_P)) return;
-  const table = (spgd & 0xffff_f000) >>> 0;
-  for (let i = 0; i < 1024; i++) releasePte(g, g.memory.read32(table + i * 4));
-  g.hostFrames.free(table);
-  g.stats.shadowPagesFreed++;
+  const page = entryFrame(spgd);
+  if (g.pae) for (let i = 0; i < 512; i++) releasePmd(g, page + i * 8);
+  else releasePtes(g, page);
+  freeShadowPage(g, page);
   // Zero the entry so that it can never be released twice.
   g.memory.write32(spgdAt, 0);
   g.tlbStale = true;
 }
+
+/** Drop the references held by every entry of a shadow page table. */
+function releasePtes(g: Guest, table: number): void {
+  const size = g.pae ? 8 : 4;
+  for (let i = 0; i < 4096 / size; i++) releasePte(g, g.memory.read32(table + i * size));
+}
 // #endregion H450-release-pgd
 
+// #region PAE-release-pmd
+/** Under PAE, release one shadow page directory entry: its page table's entries, then the table. */
+export function releasePmd(g: Guest, spmdAt: number): void {
+  const spmd = g.memory.read32(spmdAt);
+  if (!(spmd & PTE_P)) return;
+  releasePtes(g, entryFrame(spmd));
+  freeShadowPage(g, entryFrame(spmd));
+  g.memory.write32(spmdAt, 0);
+  g.tlbStale = true;
+}
+// #endregion PAE-release-pmd
+
 // #region H470-clear-all
-/** Release every shadow directory entry of every slot (the Switcher's excepted). */
+/**
+ * Release every shadow entry of every slot, except the Switcher's. Two
+ * levels: every directory entry below the Switcher's. Under PAE the Switcher
+ * shares PDPT entry 3 with the kernel, so that entry stays and we empty its
+ * page directory below the Switcher's entry instead, as lguest's PAE code did.
+ */
 export function releaseAllPagetables(g: Guest): void {
   for (let slot = 0; slot < PGDIR_SLOTS; slot++) {
     const base = g.pgdirs[slot]!.pgdir;
     if (!base) continue;
-    if (g.pae) releaseSlotPae(g, slot);
-    else for (let i = 0; i < SWITCHER_PGD_INDEX; i++) releasePgd(g, base + i * 4);
+    if (g.pae) {
+      const spgd = g.memory.read32(base + PAE_SWITCHER_PGD_INDEX * 8);
+      if (spgd & PTE_P) for (let k = 0; k < PAE_SWITCHER_PMD_INDEX; k++) releasePmd(g, entryFrame(spgd) + k * 8);
+    }
+    const top = g.pae ? PAE_SWITCHER_PGD_INDEX : SWITCHER_PGD_INDEX;
+    for (let i = 0; i < top; i++) releasePgd(g, base + i * (g.pae ? 8 : 4));
   }
 }
 

@@ -5,7 +5,7 @@ import { guestPagetableClearAll, guestPagetableFlushUser } from './flush.ts';
 import { pageTableGuestDataInit } from './init.ts';
 import { killGuest, GuestKilled, type Guest } from './lguest.ts';
 import { guestNewPagetable } from './new-pagetable.ts';
-import { guestSetPgd, guestSetPte } from './set-pte.ts';
+import { guestSetPgd, guestSetPmd, guestSetPte } from './set-pte.ts';
 import { guestSetStack } from './stack.ts';
 
 // #region H120-do-hcall
@@ -43,10 +43,9 @@ export function hypercall(g: Guest, call: number, arg1 = 0, arg2 = 0, arg3 = 0, 
     case LHCALL_NEW_PGTABLE: return guestNewPagetable(g, arg1 >>> 0);
     case LHCALL_SET_STACK: return guestSetStack(g, arg1, arg2);
     // Under PAE a PTE is eight bytes: arg3 is its low word and arg4 its high one.
-    case LHCALL_SET_PTE: return guestSetPte(g, arg1 >>> 0, arg2 >>> 0, arg3 >>> 0, arg4 >>> 0);
+    case LHCALL_SET_PTE: return guestSetPte(g, arg1 >>> 0, arg2 >>> 0, arg3 >>> 0, g.pae ? arg4 >>> 0 : 0);
     case LHCALL_SET_PMD: return guestSetPgd(g, arg1 >>> 0, arg2);
-    // "For setting a mid-level, we just throw everything away. It's easy."
-    case LHCALL_SET_PMD_PAE: return g.pae ? guestPagetableClearAll(g) : killGuest(g, `Bad hypercall ${call}`);
+    case LHCALL_SET_PMD_PAE: return g.pae ? guestSetPmd(g) : killGuest(g, `Bad hypercall ${call}`);
     default: return killGuest(g, `Bad hypercall ${call}`);
   }
 }

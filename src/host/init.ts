@@ -5,9 +5,10 @@ import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, Mmu } from '../hw/mmu.ts';
 import { PhysicalMemory } from '../hw/phys-memory.ts';
 import { releaseAllPagetables } from './flush.ts';
 import { lgread32, lgwrite32 } from './guest-memory.ts';
-import { killGuest, PGDIR_SLOTS, type Guest, type HostFrames } from './lguest.ts';
-import { SWITCHER_PGD_INDEX } from './shadow-walk.ts';
-import { initPagetables, mapSwitcher } from './switcher.ts';
+import { freeShadowPage, killGuest, newShadowPage, PGDIR_SLOTS, type Guest, type HostFrames } from './lguest.ts';
+import { PTE_P } from '../hw/pte.ts';
+import { entryFrame } from './shadow-walk.ts';
+import { initPagetables, mapSwitcher, PAE_SWITCHER_PGD_INDEX, switcherAddr } from './switcher.ts';
 
 // #region H020-host-cpu
 /**
@@ -59,31 +60,34 @@ export function initGuest(o: GuestOptions): Guest {
     random: mulberry32(o.seed ?? 1), hostFrames, switcher, pageRefs: new Map(),
     stats: { hiddenFaults: 0, reflectedFaults: 0, hypercalls: 0, shadowPagesAllocated: 0, shadowPagesFreed: 0, clearAlls: 0 },
   };
-  g.pgdirs[0] = { gpgdir: o.pgdir, pgdir: hostFrames.alloc() };
-  g.stats.shadowPagesAllocated++;
+  g.pgdirs[0] = { gpgdir: o.pgdir, pgdir: newShadowPage(g) };
   return g;
 }
 
-/** Tear a Guest's shadows down, every page given back. */
+/**
+ * Tear a Guest's shadows down, every page given back: what releasing leaves
+ * (under PAE, the kernel's page directory, kept for the Switcher), then each
+ * slot's top page.
+ */
 export function freeGuestPagetable(g: Guest): void {
   releaseAllPagetables(g);
   for (const p of g.pgdirs) {
-    if (p.pgdir) {
-      g.hostFrames.free(p.pgdir);
-      g.stats.shadowPagesFreed++;
-      p.pgdir = 0;
-    }
+    if (!p.pgdir) continue;
+    const kernelPmd = g.pae ? g.memory.read32(p.pgdir + PAE_SWITCHER_PGD_INDEX * 8) : 0;
+    if (kernelPmd & PTE_P) freeShadowPage(g, entryFrame(kernelPmd));
+    freeShadowPage(g, p.pgdir);
+    p.pgdir = 0;
   }
 }
 
-/** Zeroed host frames from [first, limit), reused after free. */
+/** Zeroed host frames from [first, limit), reused after free; -1 when none is left. */
 function hostFrameAllocator(memory: PhysicalMemory, first: number, limit: number): HostFrames {
   let next = first;
   const free: number[] = [];
   return {
     alloc() {
       const pfn = free.pop() ?? (next < limit ? next++ : -1);
-      if (pfn < 0) throw new Error('host out of memory for shadow pages');
+      if (pfn < 0) return -1;
       memory.zeroFrame(pfn);
       return pfn * 4096;
     },
@@ -111,13 +115,14 @@ export function mulberry32(seed: number): () => number {
 export const LGUEST_DATA_KERNEL_ADDRESS = 0;
 export const LGUEST_DATA_RESERVE_MEM = 4;
 export const LGUEST_DATA_CR2 = 8;
-/** The top 4 MiB is the Switcher's (2 MiB under PAE): the Guest must leave it alone. */
-export const RESERVE_MEM = 4 << 20;
 
-/** At LGUEST_INIT: learn where the Guest kernel lives, and tell it what it may not use. */
+/**
+ * At LGUEST_INIT: learn where the Guest kernel lives, and tell it what it
+ * may not use: everything from the Switcher up (4 MiB, or 2 MiB under PAE).
+ */
 export function pageTableGuestDataInit(g: Guest, lguestData: number): void {
   g.kernelAddress = lgread32(g, lguestData + LGUEST_DATA_KERNEL_ADDRESS) >>> 0;
-  lgwrite32(g, lguestData + LGUEST_DATA_RESERVE_MEM, g.pae ? RESERVE_MEM / 2 : RESERVE_MEM);
-  if (g.kernelAddress >>> 22 >= SWITCHER_PGD_INDEX) killGuest(g, `bad kernel address 0x${g.kernelAddress.toString(16)}`);
+  lgwrite32(g, lguestData + LGUEST_DATA_RESERVE_MEM, 2 ** 32 - switcherAddr(g));
+  if (g.kernelAddress >= switcherAddr(g)) killGuest(g, `bad kernel address 0x${g.kernelAddress.toString(16)}`);
 }
 // #endregion H508-guest-data-init

@@ -82,6 +82,7 @@ export interface Guest {
 
 /** The Host's own page allocator: zeroed frames outside Guest memory, given back on free. */
 export interface HostFrames {
+  /** A zeroed frame's host-physical address, or -1 when none is left. */
   alloc(): number;
   free(paddr: number): void;
 }
@@ -106,5 +107,24 @@ export interface SwitcherPages {
 export function killGuest(g: Guest, reason: string): never {
   if (g.dead === null) g.dead = reason;
   throw new GuestKilled(g.dead);
+}
+
+/**
+ * A zeroed page for a shadow table. The Host's pages run out long before
+ * the Guest's do when a Guest maps every corner of its address space, and
+ * that is the Guest's doing: lguest kills it ("out of memory allocating pte
+ * page"), and so do we. The Host itself carries on.
+ */
+export function newShadowPage(g: Guest): number {
+  const page = g.hostFrames.alloc();
+  if (page < 0) killGuest(g, 'out of memory allocating a shadow page');
+  g.stats.shadowPagesAllocated++;
+  return page;
+}
+
+/** Give a shadow page back to the Host. */
+export function freeShadowPage(g: Guest, page: number): void {
+  g.hostFrames.free(page);
+  g.stats.shadowPagesFreed++;
 }
 // #endregion H030-the-guest

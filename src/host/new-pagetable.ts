@@ -3,7 +3,7 @@
  * shadows so that switching back is cheap.
  */
 import { flushUserMappings } from './flush.ts';
-import { PGDIR_SLOTS, type Guest } from './lguest.ts';
+import { newShadowPage, PGDIR_SLOTS, type Guest } from './lguest.ts';
 import { pinStackPages } from './stack.ts';
 
 // #region H430-new-pagetable
@@ -19,12 +19,23 @@ export function findPgdir(g: Guest, gpgdir: number): number {
 }
 
 /**
+ * What the processor takes from a CR3 value: the page directory's address
+ * (bits 31:12), or under PAE the PDPT's (bits 31:5, 32-byte aligned). The
+ * low bits are cache controls. A Guest that hands us an unaligned value gets
+ * what the hardware would give it, not a directory read from the middle of
+ * a page. (lguest took the value as it came.)
+ */
+export const cr3Base = (g: Guest, cr3: number): number => (cr3 & (g.pae ? 0xffff_ffe0 : 0xffff_f000)) >>> 0;
+
+/**
  * LHCALL_NEW_PGTABLE: the Guest loaded CR3 with `gpgdir`. Use the shadow we
  * have for it, or make one; a brand-new shadow has no kernel mappings yet, so
- * the stack must be pinned before the Guest runs. The address is not checked
- * here: a bad one kills the Guest at its first fault, when we read through it.
+ * the stack must be pinned before the Guest runs. The directory itself is not
+ * read here: a bad address kills the Guest at its first fault, when we read
+ * through it.
  */
 export function guestNewPagetable(g: Guest, gpgdir: number): void {
+  gpgdir = cr3Base(g, gpgdir);
   let slot = findPgdir(g, gpgdir);
   let blank = false;
   if (slot === PGDIR_SLOTS) ({ slot, blank } = newPgdir(g, gpgdir));
@@ -45,8 +56,7 @@ export function newPgdir(g: Guest, gpgdir: number): { slot: number; blank: boole
   const pgdir = g.pgdirs[slot]!;
   let blank = false;
   if (!pgdir.pgdir) {
-    pgdir.pgdir = g.hostFrames.alloc();
-    g.stats.shadowPagesAllocated++;
+    pgdir.pgdir = newShadowPage(g);
     blank = true;
   }
   pgdir.gpgdir = gpgdir;

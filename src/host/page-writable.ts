@@ -6,17 +6,22 @@ import { PF_W } from '../hw/fault.ts';
 import { PTE_P, PTE_RW } from '../hw/pte.ts';
 import { demandPage } from './demand-page.ts';
 import { killGuest, type Guest } from './lguest.ts';
-import { pageWritablePae } from './pae.ts';
-import { spgdAddr, spteAddr } from './shadow-walk.ts';
+import { spgdAddr, spmdAddr, spteAddr } from './shadow-walk.ts';
 
 // #region H360-page-writable
-/** Is `vaddr` present and writable in the current shadow? The quick check before doing real work. */
+/**
+ * Is `vaddr` present and writable in the current shadow? The quick check
+ * before doing real work: a walk of our own tables, building nothing. Like
+ * the processor, it wants Present and Writable at every level that carries
+ * rights (a PAE PDPT entry carries none).
+ */
 export function pageWritable(g: Guest, vaddr: number): boolean {
-  if (g.pae) return pageWritablePae(g, vaddr);
-  const spgd = g.memory.read32(spgdAddr(g, g.cpuPgd, vaddr));
-  if (!(spgd & PTE_P)) return false;
-  const flags = g.memory.read32(spteAddr(spgd, vaddr));
-  return (flags & (PTE_P | PTE_RW)) === (PTE_P | PTE_RW);
+  let sdir = g.memory.read32(spgdAddr(g, g.cpuPgd, vaddr));
+  if (!(sdir & PTE_P)) return false;
+  if (g.pae) sdir = g.memory.read32(spmdAddr(g, sdir, vaddr));
+  if (!(sdir & PTE_P)) return false;
+  const spte = g.memory.read32(spteAddr(g, sdir, vaddr));
+  return (sdir & spte & (PTE_P | PTE_RW)) === (PTE_P | PTE_RW);
 }
 
 /**

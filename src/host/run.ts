@@ -35,7 +35,8 @@ export function guestAccess(g: Guest, kind: AccessKind, vaddr: number, cpl: numb
   if ((vaddr & 0xfff) > 0xffc) return crossingAccess(g, kind, vaddr, cpl, value);
   enterGuest(g, cpl);
   const mmu = g.mmu;
-  // Each hidden fault fixes one level of one entry; three in a row means a bug, not a slow Guest.
+  // Each hidden fault fixes one thing (Accessed, then Dirty, then the rights
+  // of a directory entry); four in a row means a Host bug, not a slow Guest.
   for (let tries = 0; tries < 4; tries++) {
     const paddr = mmu.physical(vaddr, kind);
     if (paddr >= 0) {
@@ -45,7 +46,7 @@ export function guestAccess(g: Guest, kind: AccessKind, vaddr: number, cpl: numb
     }
     if (guestTakesFault(g, cpl, mmu.cr2, mmu.lastErrorCode)) return FAULTED;
   }
-  throw new Error(`host bug: access at 0x${vaddr.toString(16)} still faults after three fixes`);
+  throw new Error(`host bug: access at 0x${vaddr.toString(16)} still faults after four fixes`);
 }
 
 /**

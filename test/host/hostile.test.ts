@@ -7,7 +7,7 @@ import { describe, expect } from 'vitest';
 import { PTE_G, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { mulberry32 } from '../../src/host/init.ts';
 import { GuestKilled, type Guest } from '../../src/host/lguest.ts';
-import { SWITCHER_PGD_INDEX } from '../../src/host/shadow-walk.ts';
+import { SWITCHER_PGD_INDEX } from '../../src/host/switcher.ts';
 import { claim } from '../support/claim.ts';
 import { bootGuest, BOOT_PGDIR, hypercall, type TestGuest } from '../support/guest.ts';
 

@@ -10,7 +10,7 @@ import { LguestPlatform } from '../../src/guest/paravirt.ts';
 import { BOOT_PGDIR } from '../../src/guest/layout.ts';
 import { hypercall, LHCALL_SET_PMD_PAE, LHCALL_SET_PTE } from '../../src/host/hypercalls.ts';
 import { guestAccess, FAULTED } from '../../src/host/run.ts';
-import { PAE_SWITCHER_ADDR } from '../../src/host/pae.ts';
+import { PAE_SWITCHER_ADDR } from '../../src/host/switcher.ts';
 import { SWITCHER_MAGIC } from '../../src/host/switcher.ts';
 import { claim } from '../support/claim.ts';
 
