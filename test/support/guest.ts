@@ -15,7 +15,11 @@ import { GUEST_KERNEL_CPL, runGuest, type RunResult } from '../../src/host/run.t
 export const PAGE_OFFSET = 0xc000_0000;
 export const LGUEST_DATA = 0x1000;
 export const BOOT_PGDIR = 0x2000;
-/** The kernel's page tables (shared by every directory) start here, one per 4 MiB of Guest memory. */
+/**
+ * The kernel's page tables (shared by every directory) start here, one per
+ * 4 MiB of Guest memory; under PAE the kernel's page directory comes first,
+ * then one table per 2 MiB.
+ */
 const KERNEL_PT = 0x3000;
 
 export interface TestGuest {
@@ -32,17 +36,27 @@ export interface TestGuest {
   /** The PTE for `vaddr` in `pgdir`, read from Guest memory. */
   pte(pgdir: number, vaddr: number): number;
   access(kind: 'read' | 'write' | 'fetch', vaddr: number, cpl?: number, value?: number): RunResult;
+  /** The Guest-physical address of the directory entry above `vaddr` in `pgdir` (a PAE page directory entry under PAE), or -1. */
+  pdeAt(pgdir: number, vaddr: number): number;
+}
+
+export interface BootOptions {
+  /** A PAE Guest: three levels of eight-byte entries, shadowed by a PAE Host. */
+  pae?: boolean;
+  /** Host frames kept for shadow pages (initGuest's default when absent). */
+  hostPages?: number;
 }
 
 const KINDS: Record<string, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
 
 /** A Guest of `pages` pages, booted: LGUEST_INIT made, a one-page stack set. */
-export function bootGuest(pages = 256, kernelFlags = PTE_P | PTE_RW, seed = 1): TestGuest {
+export function bootGuest(pages = 256, kernelFlags = PTE_P | PTE_RW, seed = 1, options: BootOptions = {}): TestGuest {
   let memory!: PhysicalMemory;
   let base = 0;
   let top = pages;
+  const pae = options.pae ?? false;
   const g0 = initGuest({
-    pages, pgdir: BOOT_PGDIR, seed,
+    pages, pgdir: BOOT_PGDIR, seed, pae, ...(options.hostPages ? { hostPages: options.hostPages } : {}),
     fill: (m, b) => {
       memory = m;
       base = b;
@@ -55,29 +69,52 @@ export function bootGuest(pages = 256, kernelFlags = PTE_P | PTE_RW, seed = 1): 
     memory.zeroFrame(base / 4096 + pfn);
     return pfn * 4096;
   };
+  const inGuest = (e: number) => e & PTE_P && e >>> 12 < pages;
+  const frameOf = (e: number) => (e & 0xffff_f000) >>> 0;
   // The kernel half: all of Guest memory at PAGE_OFFSET.
-  const kernelTables = Math.ceil(pages / 1024);
-  for (let t = 0; t < kernelTables; t++) write(BOOT_PGDIR + ((PAGE_OFFSET >>> 22) + t) * 4, (KERNEL_PT + t * 4096) | 0x67);
-  for (let pfn = 0; pfn < pages; pfn++) write(KERNEL_PT + pfn * 4, pfn * 4096 | kernelFlags);
+  if (pae) {
+    // One page directory for the kernel's gigabyte (PDPT entry 3), shared by every directory.
+    write(BOOT_PGDIR + 3 * 8, KERNEL_PT | PTE_P);
+    const kernelTables = Math.ceil(pages / 512);
+    for (let t = 0; t < kernelTables; t++) write(KERNEL_PT + t * 8, (KERNEL_PT + (t + 1) * 4096) | 0x67);
+    for (let pfn = 0; pfn < pages; pfn++) write(KERNEL_PT + 4096 + pfn * 8, pfn * 4096 | kernelFlags);
+  } else {
+    const kernelTables = Math.ceil(pages / 1024);
+    for (let t = 0; t < kernelTables; t++) write(BOOT_PGDIR + ((PAGE_OFFSET >>> 22) + t) * 4, (KERNEL_PT + t * 4096) | 0x67);
+    for (let pfn = 0; pfn < pages; pfn++) write(KERNEL_PT + pfn * 4, pfn * 4096 | kernelFlags);
+  }
   write(LGUEST_DATA + LGUEST_DATA_KERNEL_ADDRESS, PAGE_OFFSET);
+  const size = pae ? 8 : 4;
+  const pdeAt = (pgdir: number, vaddr: number) => {
+    if (!pae) return pgdir + (vaddr >>> 22) * 4;
+    const pdpte = read(pgdir + (vaddr >>> 30) * 8);
+    return inGuest(pdpte) ? frameOf(pdpte) + ((vaddr >>> 21) & 0x1ff) * 8 : -1;
+  };
+  const pteIndex = (vaddr: number) => (pae ? (vaddr >>> 12) & 0x1ff : (vaddr >>> 12) & 0x3ff);
   const t: TestGuest = {
-    g: g0, read, write, frame,
+    g: g0, read, write, frame, pdeAt,
     newPgdir() {
       const d = frame();
-      for (let i = PAGE_OFFSET >>> 22; i < 1024; i++) write(d + i * 4, read(BOOT_PGDIR + i * 4));
+      if (pae) write(d + 3 * 8, read(BOOT_PGDIR + 3 * 8));
+      else for (let i = PAGE_OFFSET >>> 22; i < 1024; i++) write(d + i * 4, read(BOOT_PGDIR + i * 4));
       return d;
     },
     setPte(pgdir, vaddr, pte, pdeFlags = 0x67) {
-      const pdeAt = pgdir + (vaddr >>> 22) * 4;
-      // (A hostile test may have left garbage there: the Guest replaces it rather than write outside itself.)
-      if (!(read(pdeAt) & PTE_P) || read(pdeAt) >>> 12 >= pages) write(pdeAt, frame() | pdeFlags);
-      const at = (read(pdeAt) & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4;
+      // (A hostile test may have left garbage above: the Guest replaces it rather than write outside itself.)
+      if (pae) {
+        const pdpteAt = pgdir + (vaddr >>> 30) * 8;
+        if (!inGuest(read(pdpteAt)) || read(pdpteAt) & 0xffe) write(pdpteAt, frame() | PTE_P);
+      }
+      const at0 = pdeAt(pgdir, vaddr);
+      if (!inGuest(read(at0))) write(at0, frame() | pdeFlags);
+      const at = frameOf(read(at0)) + pteIndex(vaddr) * size;
       write(at, pte);
       return at;
     },
     pte(pgdir, vaddr) {
-      const pde = read(pgdir + (vaddr >>> 22) * 4);
-      return pde & PTE_P && pde >>> 12 < pages ? read((pde & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4) : 0;
+      const at = pdeAt(pgdir, vaddr);
+      const pde = at < 0 ? 0 : read(at);
+      return inGuest(pde) ? read(frameOf(pde) + pteIndex(vaddr) * size) : 0;
     },
     access: (kind, vaddr, cpl = GUEST_KERNEL_CPL, value = 0) => runGuest(g0, KINDS[kind]!, vaddr, cpl, value),
   };
@@ -87,10 +124,19 @@ export function bootGuest(pages = 256, kernelFlags = PTE_P | PTE_RW, seed = 1): 
   return t;
 }
 
+/** The shadow directory entry above `vaddr` in slot `slot` (a PAE page directory entry under PAE; 0 when there is none). */
+export function shadowPde(g: Guest, vaddr: number, slot = g.cpuPgd): number {
+  if (!g.pae) return g.memory.read32(g.pgdirs[slot]!.pgdir + (vaddr >>> 22) * 4);
+  const pdpte = g.memory.read32(g.pgdirs[slot]!.pgdir + (vaddr >>> 30) * 8);
+  return pdpte & PTE_P ? g.memory.read32(((pdpte & 0xffff_f000) >>> 0) + ((vaddr >>> 21) & 0x1ff) * 8) : 0;
+}
+
 /** The shadow PTE for `vaddr` in slot `slot` (0 when there is none). */
 export function shadowPte(g: Guest, vaddr: number, slot = g.cpuPgd): number {
-  const spgd = g.memory.read32(g.pgdirs[slot]!.pgdir + (vaddr >>> 22) * 4);
-  return spgd & PTE_P ? g.memory.read32((spgd & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4) : 0;
+  const spde = shadowPde(g, vaddr, slot);
+  if (!(spde & PTE_P)) return 0;
+  const index = g.pae ? (vaddr >>> 12) & 0x1ff : (vaddr >>> 12) & 0x3ff;
+  return g.memory.read32(((spde & 0xffff_f000) >>> 0) + index * (g.pae ? 8 : 4));
 }
 
 export { LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, hypercall };
