@@ -44,13 +44,19 @@ export class PhysicalMemory {
   private readonly words: Uint32Array;
   private readonly view: DataView;
 
-  constructor(readonly size: number) {
+  /**
+   * `size` bytes of new, zeroed memory; or, given `bytes`, a window onto
+   * memory that already exists (a Guest's slice of the Host's, seen from
+   * inside: its address 0 is the slice's first byte).
+   */
+  constructor(readonly size: number, bytes?: Uint8Array) {
     if (!Number.isInteger(size) || size <= 0 || size % PAGE_SIZE !== 0) {
       throw new RangeError(`physical memory size must be a positive multiple of ${PAGE_SIZE}, got ${size}`);
     }
-    this.bytes = new Uint8Array(size);
-    this.words = new Uint32Array(this.bytes.buffer);
-    this.view = new DataView(this.bytes.buffer);
+    if (bytes && (bytes.byteLength !== size || bytes.byteOffset % 4 !== 0)) throw new RangeError('a window onto memory must be word-aligned and exactly `size` bytes');
+    this.bytes = bytes ?? new Uint8Array(size);
+    this.words = new Uint32Array(this.bytes.buffer, this.bytes.byteOffset, size >>> 2);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
   }
 
   /** How many 4 KiB frames this memory holds. */
