@@ -4,7 +4,7 @@
  * traffic (an I/O write into the running process's buffer now and then, done
  * through kmap_atomic). Everything is counted.
  */
-import type { KmapMode } from '../guest/kernel.ts';
+import type { FaultRecord, KmapMode } from '../guest/kernel.ts';
 import { NativePlatform } from '../guest/native.ts';
 import { GuestOs, userAccess } from '../guest/os.ts';
 import { LguestPlatform } from '../guest/paravirt.ts';
@@ -33,6 +33,8 @@ export interface WorkloadResult {
   kmaps: number;
   /** Faults the Guest kernel saw (identical in both worlds). */
   guestFaults: number;
+  /** Each of them, in order: process, address, error code and what the kernel made of it. */
+  faultLog: FaultRecord[];
   /** What the Host did; zero natively. */
   hiddenFaults: number;
   hypercalls: number;
@@ -99,7 +101,7 @@ export function replay(w: Workload, world: 'native' | 'lguest', kmapMode: KmapMo
   const host = pv instanceof LguestPlatform ? pv.g.stats : null;
   return {
     world, kmapMode, accesses: done, contextSwitches: k.stats.contextSwitches - switchesBefore, kmaps: k.stats.kmaps,
-    guestFaults: k.faults.length, hiddenFaults: host?.hiddenFaults ?? 0, hypercalls: host?.hypercalls ?? 0,
+    guestFaults: k.faults.length, faultLog: k.faults, hiddenFaults: host?.hiddenFaults ?? 0, hypercalls: host?.hypercalls ?? 0,
     shadowPagesBuilt: host?.shadowPagesAllocated ?? 0, shadowPagesFreed: host?.shadowPagesFreed ?? 0, clearAlls: host?.clearAlls ?? 0, ms,
   };
 }

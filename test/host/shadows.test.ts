@@ -4,7 +4,7 @@ import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { GuestKilled } from '../../src/host/lguest.ts';
 import { LHCALL_FLUSH_TLB, LHCALL_SET_PMD } from '../../src/host/hypercalls.ts';
 import { SWITCHER_ADDR, SWITCHER_MAGIC } from '../../src/host/switcher.ts';
-import { freeGuestPagetable } from '../../src/host/init.ts';
+import { freeGuestPagetable, initGuest } from '../../src/host/init.ts';
 import { claim } from '../support/claim.ts';
 import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, PAGE_OFFSET, shadowPte } from '../support/guest.ts';
 
@@ -69,27 +69,58 @@ describe('keeping shadows honest (H:400–H:470)', () => {
     const hidden = t.g.stats.hiddenFaults;
     t.access('read', USER, 3);
     expect(t.g.stats.hiddenFaults).toBe(hidden);
-    // Many more directories than slots: a reused slot never shows another process's user pages.
-    for (let i = 0; i < 8; i++) {
+    // Many more directories than slots: a reused slot never shows another process's user pages,
+    // and keeps the kernel half it had, so the kernel runs on without a hidden fault.
+    const kernelPages = [0x8_0000, 0x9_0000, 0xa_0000].map((o) => PAGE_OFFSET + o);
+    for (const k of kernelPages) t.access('read', k);
+    for (let i = 0; i < 12; i++) {
       const d = t.newPgdir();
+      const reused = t.g.pgdirs.every((p) => p.pgdir !== 0);
       hypercall(t.g, LHCALL_NEW_PGTABLE, d);
       expect(t.access('read', USER, 3).ok).toBe(false);
-      expect(t.access('read', PAGE_OFFSET).ok).toBe(true);
+      const hidden = t.g.stats.hiddenFaults;
+      for (const k of kernelPages) expect(t.access('read', k).ok).toBe(true);
+      if (reused) expect(t.g.stats.hiddenFaults).toBe(hidden);
+      for (const k of kernelPages) t.access('read', k); // (a blank slot maps them now)
     }
   });
 
   claim('host-flush-user-and-all', () => {
     const t = bootGuest();
-    t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
-    t.access('read', USER, 3);
-    t.access('read', PAGE_OFFSET + 0x8_0000);
+    const users = [USER, USER + 0x40_0000, 0x4000_0000, 0xbfff_f000];
+    const kernel = [PAGE_OFFSET + 0x8_0000, PAGE_OFFSET + 0xf_f000];
+    // Three processes, each with user pages and the kernel's mapped in its shadow.
+    const dirs = [BOOT_PGDIR, t.newPgdir(), t.newPgdir()];
+    for (const d of dirs) {
+      for (const u of users) t.setPte(d, u, t.frame() | PRWU);
+      hypercall(t.g, LHCALL_NEW_PGTABLE, d);
+      for (const va of [...users, ...kernel]) expect(t.access('read', va, va < PAGE_OFFSET ? 3 : 1).ok).toBe(true);
+    }
+    const slotOf = (d: number) => t.g.pgdirs.findIndex((p) => p.pgdir && p.gpgdir === d);
+    // FLUSH_TLB(0): the current shadow's user entries go, its kernel entries and the other shadows stay.
+    const cached = dirs.filter((d) => slotOf(d) >= 0);
+    expect(cached.length).toBeGreaterThanOrEqual(2);
     hypercall(t.g, LHCALL_FLUSH_TLB, 0);
-    expect(shadowPte(t.g, USER)).toBe(0);
-    expect(shadowPte(t.g, PAGE_OFFSET + 0x8_0000) & PTE_P).toBe(PTE_P);
+    for (const d of cached) {
+      for (const u of users) expect(shadowPte(t.g, u, slotOf(d)) & PTE_P).toBe(d === dirs[2] ? 0 : PTE_P);
+      for (const k of kernel) expect(shadowPte(t.g, k, slotOf(d)) & PTE_P).toBe(PTE_P);
+    }
+    // FLUSH_TLB(1): every entry of every slot goes (every shadow page given back), but the
+    // Switcher and the stack, pinned again at once.
     hypercall(t.g, LHCALL_FLUSH_TLB, 1);
-    expect(shadowPte(t.g, PAGE_OFFSET + 0x8_0000)).toBe(0);
-    // …but the stack is pinned again at once.
+    const live = t.g.stats.shadowPagesAllocated - t.g.stats.shadowPagesFreed;
+    expect(live).toBe(t.g.pgdirs.filter((p) => p.pgdir).length + 1); // each slot's directory, and the stack's page table
+    expect(t.g.pageRefs.size).toBe(1); // the stack page
+    for (let s = 0; s < 4; s++) {
+      if (!t.g.pgdirs[s]!.pgdir) continue;
+      for (let i = 0; i < 1023; i++) {
+        const spgd = t.g.memory.read32(t.g.pgdirs[s]!.pgdir + i * 4);
+        if (s === t.g.cpuPgd && i === (PAGE_OFFSET + 0x7000) >>> 22) continue;
+        expect(spgd).toBe(0);
+      }
+    }
     expect(shadowPte(t.g, PAGE_OFFSET + 0x7000) & (PTE_P | PTE_RW)).toBe(PTE_P | PTE_RW);
+    expect(t.access('read', SWITCHER_ADDR)).toEqual({ ok: true, value: SWITCHER_MAGIC });
   });
 
   claim('host-stack-pinned', () => {
@@ -116,6 +147,12 @@ describe('keeping shadows honest (H:400–H:470)', () => {
   });
 
   claim('host-init-rules', () => {
+    // Any hypercall before LGUEST_INIT kills, whatever it is.
+    for (const call of [LHCALL_NEW_PGTABLE, LHCALL_FLUSH_TLB, LHCALL_SET_PTE, LHCALL_SET_PMD, 7, 13, 99]) {
+      const g = initGuest({ pages: 64, pgdir: BOOT_PGDIR });
+      expect(() => hypercall(g, call, BOOT_PGDIR, 0, 0)).toThrow(`guest killed: hypercall ${call} before INIT`);
+      expect(() => hypercall(g, 1, 0x1000)).toThrow(`guest killed: hypercall ${call} before INIT`);
+    }
     const t = bootGuest();
     expect(() => hypercall(t.g, 1, 0x1000)).toThrow('guest killed: already have lguest_data');
     const u = bootGuest();
