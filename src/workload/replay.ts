@@ -44,17 +44,27 @@ export interface WorkloadResult {
   ms: number;
 }
 
-/** The pages each trace touches, as runs of consecutive pages: its mappings. */
+/**
+ * The pages each trace touches, as runs of consecutive pages: its mappings.
+ * Worked out once per trace (a sort of millions of page numbers), then kept.
+ */
 export function traceMappings(t: Trace): { start: number; pages: number }[] {
-  const pages = [...new Set(Array.from(t.addrs, (a) => a >>> 12))].sort((a, b) => a - b);
-  const runs: { start: number; pages: number }[] = [];
+  let runs = mappingsOf.get(t);
+  if (runs) return runs;
+  const pages = new Uint32Array(t.addrs.length);
+  for (let i = 0; i < pages.length; i++) pages[i] = t.addrs[i]! >>> 12;
+  pages.sort();
+  runs = [];
   for (const p of pages) {
     const last = runs[runs.length - 1];
+    if (last && last.start / 4096 + last.pages - 1 === p) continue;
     if (last && last.start / 4096 + last.pages === p) last.pages++;
     else runs.push({ start: p * 4096, pages: 1 });
   }
+  mappingsOf.set(t, runs);
   return runs;
 }
+const mappingsOf = new WeakMap<Trace, { start: number; pages: number }[]>();
 
 /** Run a workload on bare hardware or under the Host, in one kmap mode. */
 export function replay(w: Workload, world: 'native' | 'lguest', kmapMode: KmapMode): WorkloadResult {
