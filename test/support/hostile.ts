@@ -63,7 +63,7 @@ const KILL_REASONS = /^(bad (page table|page directory|PDPT) entry|bad (read|wri
 const PAGES = 192;
 const DATA_FRAMES = [16, 112] as const;
 /** Where the Guest's programs live: runs of USER_RUN pages from each of these. */
-const USER_ADDRS = [0x0804_8000, 0x080f_0000, 0x0840_0000, 0x4000_0000, 0x4020_0000, 0x8000_0000, 0xbffe_0000];
+const USER_ADDRS = [0x0180_0000, 0x0804_8000, 0x080f_0000, 0x0840_0000, 0x4000_0000, 0x4020_0000, 0x8000_0000, 0xbffe_0000];
 const USER_RUN = 24;
 const KERNEL_STACK_TOP = PAGE_OFFSET + 0x8000;
 const RIGHTS = PTE_RW | PTE_US;
