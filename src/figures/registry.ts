@@ -4,8 +4,12 @@
  * drift from the code it depicts.
  */
 import type { Figure } from './figure.ts';
+import { addressSplitFigure } from './address-split.ts';
+import { entryLifeFigure } from './entry-life.ts';
+import { guestAndShadowFigure } from './guest-and-shadow.ts';
 import { m009Figure } from './m009.ts';
 import { oneFaultFigure } from './one-fault.ts';
+import { pgdirCacheFigure } from './pgdir-cache.ts';
 
 export type { Figure, FigureOutput } from './figure.ts';
 
@@ -13,6 +17,10 @@ export type { Figure, FigureOutput } from './figure.ts';
 // unwoven: plumbing between the site and the figures.
 
 export const FIGURES: Record<string, Figure> = {
+  'address-split': { title: 'The linear address 0xbffff123, cut up by two-level and by PAE paging', render: addressSplitFigure },
+  'guest-and-shadow': { title: "One process's page tables beside the Host's shadow of them", render: guestAndShadowFigure },
+  'entry-life': { title: 'The life of one entry: a read, a write, a fork, a switch, a copy on write and a flush of everything', render: entryLifeFigure },
+  'pgdir-cache': { title: "The Host's four shadow slots across twelve context switches", render: pgdirCacheFigure },
   'one-fault': { title: 'One page fault, step by step: the Guest\'s entry, the shadow entry and the TLB', render: oneFaultFigure },
   'm009-highmem': { title: 'M:009: hidden faults and replay time, lguest mode against the fix', render: m009Figure },
 };

@@ -70,7 +70,17 @@ export function runGuest(g: Guest, kind: AccessKind, vaddr: number, cpl: number,
   return v === FAULTED ? { ok: false, fault: g.lastFault! } : { ok: true, value: v };
 }
 
-/** Switch the processor to the Guest: its shadow, the Switcher, its privilege level. */
+// #endregion H030-run-guest
+
+// #region H040-enter-guest
+/**
+ * Switch the processor to the Guest: the Switcher mapped into its shadow,
+ * the shadow in CR3, the Guest's privilege level. lguest's Switcher loads
+ * CR3 on every entry, and with Global pages off that empties the TLB each
+ * time. Our model runs one access at a time, so it loads CR3 only when the
+ * shadows changed under the processor (or it was not the Guest's): the same
+ * translations, without a refill per access that lguest's Guest never paid.
+ */
 function enterGuest(g: Guest, cpl: number): void {
   mapSwitcherInGuest(g);
   const shadow = g.pgdirs[g.cpuPgd]!.pgdir;
@@ -80,7 +90,7 @@ function enterGuest(g: Guest, cpl: number): void {
   }
   if (g.mmu.cpl !== cpl) g.mmu.setCpl(cpl);
 }
-// #endregion H030-run-guest
+// #endregion H040-enter-guest
 
 // #region H050-handle-trap
 /**

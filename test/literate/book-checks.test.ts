@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { bookTranscripts, checkBook, loadBook } from '../../src/literate/book.ts';
 import { formatError } from '../../src/literate/regions.ts';
+import { FIGURES } from '../../src/figures/registry.ts';
 import { checkTranscripts } from '../../src/literate/transcripts.ts';
 
 const BASE = join(import.meta.dirname, '../fixtures/books/base');
@@ -60,7 +61,7 @@ describe('each check fires on a broken book', () => {
   test('an unknown figure is reported at its line, with the figures there are', () => {
     const root = brokenBook({ 'chapters/01-walk.md': (t) => `${t}\n\`\`\`figure no-such-figure\n\`\`\`\n` });
     const at = readFileSync(join(root, 'chapters/01-walk.md'), 'utf8').split('\n').indexOf('```figure no-such-figure') + 1;
-    expect(errorsOf(root)).toContain(`chapters/01-walk.md:${at}: unknown figure "no-such-figure" (figures: one-fault, m009-highmem)`);
+    expect(errorsOf(root)).toContain(`chapters/01-walk.md:${at}: unknown figure "no-such-figure" (figures: ${Object.keys(FIGURES).join(', ')})`);
   });
 
   test('a "Beyond lguest" callout without a title is reported at its line', () => {

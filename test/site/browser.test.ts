@@ -112,27 +112,27 @@ describe.skipIf(!have)('the site in Chromium', () => {
 
   test('identifiers link both ways: woven code to the chapter that explains them, API pages back, and the index', async () => {
     const page = await browser.newPage();
-    await page.goto(`${base}09-keeping-shadows-honest.html`);
+    await page.goto(`${base}10-keeping-shadows-honest.html`);
     // doSetPte (H:420) calls trackedSpte, which the demand-paging chapter explains at H:340.
     const ident = page.locator('#region-H420-do-set-pte a.ident', { hasText: /^trackedSpte$/ }).first();
-    expect(await ident.getAttribute('href')).toBe('08-demand-paging.html#region-H340-gpte-to-spte');
+    expect(await ident.getAttribute('href')).toBe('09-demand-paging.html#region-H340-gpte-to-spte');
     expect(await ident.getAttribute('title')).toBe('trackedSpte (function) · explained in “Demand paging”, H340-gpte-to-spte · H:340');
     // Hovering it offers both places: the chapter and the API page.
     await ident.hover();
     const pop = page.locator('.ident-pop');
     await expect.poll(() => pop.isVisible()).toBe(true);
-    expect(await pop.locator('a').nth(0).getAttribute('href')).toBe(`${base}08-demand-paging.html#region-H340-gpte-to-spte`);
+    expect(await pop.locator('a').nth(0).getAttribute('href')).toBe(`${base}09-demand-paging.html#region-H340-gpte-to-spte`);
     expect(await pop.locator('a').nth(1).getAttribute('href')).toBe(`${base}api/functions/src_host_gpte-to-spte.trackedSpte.html`);
     await page.goto(`${base}api/functions/src_host_demand-page.demandPage.html`);
     await page.click('p.explained-in a >> nth=0');
-    expect(page.url()).toBe(`${base}08-demand-paging.html#region-H330-demand-page`);
+    expect(page.url()).toBe(`${base}09-demand-paging.html#region-H330-demand-page`);
     await page.goto(`${base}identifiers.html`);
     expect(await page.locator('#ident-demandPage td').nth(3).textContent()).toBe('Demand paging · H330-demand-page · H:330');
   });
 
   test('a figure drawn from the running system can be stepped through', async () => {
     const page = await browser.newPage();
-    await page.goto(`${base}08-demand-paging.html`);
+    await page.goto(`${base}09-demand-paging.html`);
     const fig = page.locator('#figure-one-fault');
     const where = fig.locator('.step-nav span');
     const total = await fig.locator('.step').count();
