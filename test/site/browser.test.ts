@@ -103,7 +103,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     await page.fill('#search', 'pinStackPages');
     await expect.poll(() => page.locator('#search-results li a').count()).toBeGreaterThan(0);
     const first = page.locator('#search-results li a').first();
-    expect(await first.getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/07-the-host-and-its-guest\.html#/);
+    expect(await first.getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/08-crossing-the-line\.html#/);
     await page.fill('#search', 'write-protected');
     await expect.poll(() => page.locator('#search-results li').first().textContent()).not.toBe('nothing found');
     await page.fill('#search', 'zzzxqv');
