@@ -1,16 +1,19 @@
 /*
  * npm run grade -- SUBMISSION [--json results.json] [--reveal-hidden]
- * npm run grade -- --batch DIR [--csv grades.csv] [--feedback DIR]
+ * npm run grade -- --batch DIR [--csv grades.csv] [--feedback DIR] [--reveal-hidden]
  * npm run grade -- --practice ANSWERS --seed N [--mode 32bit|pse|pae]
- *   [--timeout MS] [--memory MiB]
+ *   [--cpu MS] [--memory MiB]
  *
- * A submission is a folder holding a student's src/ (the student tree, or any
- * copy of it). Only src/ is read. Exit 0 whenever grading finished, whatever
- * the score; 2 on a usage or configuration error.
+ * A submission is a folder holding a student's src/ (their handout tree, or
+ * a copy of its src/). Only the answers between the EXERCISE markers are
+ * read. Exit 0 whenever grading finished, whatever the score; 2 on a usage
+ * or configuration error.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { collectTests, csv, DEFAULT_OPTIONS, formatReport, gradeSubmission, gradescopeResults, loadExercises, writeFeedback } from '../src/course/grader.ts';
+import { DEFAULT_OPTIONS, Grader, type GradeOptions } from '../src/course/grader.ts';
+import { csv, formatReport, gradescopeResults, writeFeedback } from '../src/course/report.ts';
+import { confinement } from '../src/course/sandbox.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -22,13 +25,14 @@ const flag = (name: string) => {
   return v;
 };
 const usage = (why: string): never => {
-  console.error(`grade: ${why}\nusage: npm run grade -- SUBMISSION [--json FILE] [--reveal-hidden] | --batch DIR [--csv FILE] [--feedback DIR] [--timeout MS] [--memory MiB]`);
+  console.error(`grade: ${why}\nusage: npm run grade -- SUBMISSION [--json FILE] [--reveal-hidden] | --batch DIR [--csv FILE] [--feedback DIR] [--cpu MS] [--memory MiB]`);
   process.exit(2);
 };
 const reveal = args.includes('--reveal-hidden');
 if (reveal) args.splice(args.indexOf('--reveal-hidden'), 1);
-const options = { timeoutMs: Number(flag('--timeout') ?? DEFAULT_OPTIONS.timeoutMs), memoryMb: Number(flag('--memory') ?? DEFAULT_OPTIONS.memoryMb) };
-if (!(options.timeoutMs > 0) || !(options.memoryMb > 0)) usage('--timeout and --memory take positive numbers');
+const limits = { ...DEFAULT_OPTIONS.limits, cpuMs: Number(flag('--cpu') ?? DEFAULT_OPTIONS.limits.cpuMs), memoryMb: Number(flag('--memory') ?? DEFAULT_OPTIONS.limits.memoryMb) };
+if (!(limits.cpuMs > 0) || !(limits.memoryMb >= 64)) usage('--cpu takes a positive number of ms, --memory at least 64 (MiB)');
+const options: GradeOptions = { ...DEFAULT_OPTIONS, limits };
 const batch = flag('--batch');
 const json = flag('--json');
 const csvFile = flag('--csv');
@@ -36,11 +40,11 @@ const feedback = flag('--feedback');
 
 const practice = flag('--practice');
 if (practice) {
-  const { checkAnswers, makeProblem } = await import('../src/course/practice.ts');
+  const { checkAnswers, problemFor } = await import('../src/course/practice.ts');
   const seed = Number(flag('--seed') ?? usage('--practice needs the problem\'s --seed'));
   let problem;
   try {
-    problem = makeProblem(seed, (flag('--mode') ?? '32bit') as never);
+    problem = problemFor(root, seed, (flag('--mode') ?? '32bit') as never);
   } catch (e) {
     usage((e as Error).message);
   }
@@ -51,25 +55,32 @@ if (practice) {
   process.exit(0);
 }
 
-const exercises = loadExercises(root);
-const tests = await collectTests(root, options);
+if (batch && (!existsSync(batch) || !lstatSync(batch).isDirectory())) usage(`no folder ${batch}`);
+const one = batch ? undefined : (args[0] ?? usage('name a submission folder'));
+if (one !== undefined && !existsSync(one)) usage(`no folder ${one}`);
+
+console.log(`grade: running the reference solution (${confinement().join('; ')})`);
+const grader = await Grader.open(root, options);
+const { exercises } = grader.course;
 
 if (batch) {
-  if (!existsSync(batch) || !statSync(batch).isDirectory()) usage(`no folder ${batch}`);
-  const students = readdirSync(batch).filter((d) => statSync(join(batch, d)).isDirectory()).sort();
-  const graded = [];
-  for (const s of students) {
-    const g = await gradeSubmission(root, resolve(batch, s), tests, options);
-    graded.push(g);
-    if (feedback) writeFeedback(feedback, g, exercises, reveal);
-    console.log(`${s.padEnd(24)} ${String(g.score).padStart(3)}/${g.max}  (${(g.ms / 1000).toFixed(1)} s)`);
-  }
+  // Every entry is a row, a file or a link included (they are refused, by name).
+  const students = readdirSync(batch).filter((d) => !d.startsWith('.')).sort();
+  // All at once: the grader's lanes keep the sandboxes to a few, shared by everyone.
+  const graded = await Promise.all(students.map(async (s) => {
+    const started = Date.now();
+    const g = await grader.gradeFolder(resolve(batch, s), s);
+    // Written now: this submission's sandboxes are dead, and none ever knew this path.
+    if (feedback) writeFeedback(feedback, g, exercises, (Date.now() - started) / 1000, reveal);
+    console.log(`${s.padEnd(24)} ${String(g.score).padStart(3)}/${g.max}${g.refused ? `  refused: ${g.refused}` : ''}`);
+    return g;
+  }));
   if (csvFile) writeFileSync(csvFile, csv(graded, exercises));
-  console.log(`graded ${graded.length} submissions${csvFile ? `; grades in ${csvFile}` : ''}${feedback ? `; feedback in ${feedback}/` : ''}`);
+  console.log(`graded ${graded.length} submissions${csvFile ? `; grades in ${csvFile}` : ''}${feedback ? `; feedback in ${join(feedback, '')}` : ''}`);
 } else {
-  const submission = args[0] ?? usage('name a submission folder');
-  if (!existsSync(submission)) usage(`no folder ${submission}`);
-  const g = await gradeSubmission(root, resolve(submission), tests, options);
-  process.stdout.write(formatReport(g, exercises, reveal));
-  if (json) writeFileSync(json, JSON.stringify(gradescopeResults(g, exercises, reveal), null, 2) + '\n');
+  const started = Date.now();
+  const g = await grader.gradeFolder(resolve(one!));
+  process.stdout.write(formatReport(g, exercises, reveal ? 'full' : 'instructor'));
+  // Written now: every sandbox is dead, and none ever knew this path.
+  if (json) writeFileSync(json, JSON.stringify(gradescopeResults(g, exercises, (Date.now() - started) / 1000, reveal), null, 2) + '\n');
 }

@@ -4,7 +4,8 @@
  * answers, --explain the walk behind each, --check marks an answer file.
  */
 import { readFileSync } from 'node:fs';
-import { answerLines, checkAnswers, makeProblem, type PracticeMode } from '../src/course/practice.ts';
+import { resolve } from 'node:path';
+import { answerLines, checkAnswers, problemFor, type PracticeMode } from '../src/course/practice.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -15,7 +16,7 @@ const fail = (why: string): never => {
 const seed = Number(opt('--seed') ?? fail('give a --seed'));
 let problem;
 try {
-  problem = makeProblem(seed, (opt('--mode') ?? '32bit') as PracticeMode, Number(opt('--count') ?? 8));
+  problem = problemFor(resolve(import.meta.dirname, '..'), seed, (opt('--mode') ?? '32bit') as PracticeMode, Number(opt('--count') ?? 8));
 } catch (e) {
   fail((e as Error).message);
 }

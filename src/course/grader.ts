@@ -1,202 +1,47 @@
 /*
- * The grader: one submission's src/ against the course's tests (public and
- * hidden), each test in a child process that is killed when it runs past its
- * time budget or its memory cap. A test that loops, crashes or will not load
- * scores 0 with a message, and grading carries on. Scores depend on results,
- * never on timing, except that a timeout is a timeout.
+ * The grader. For each exercise of a submission it splices the student's
+ * answer into the course's own sources, with every other exercise's
+ * reference solution in place, bundles that exercise's tests, and runs them
+ * in a sandbox (sandbox.ts). The sandbox reports what the code returned; the
+ * grader compares it, check by check, with what the reference solution
+ * returned for the same test, and decides. Nothing the submission's process
+ * says can make a test pass: only returning the right values can.
  */
-import { fork } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { courseExercises, type Exercise } from '../markers/exercises.ts';
-import type { ChildMessage, ChildRequest } from './grade-child.ts';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { basename, dirname, join, relative } from 'node:path';
+import { SourceMap } from 'node:module';
+import { parseAnswers, splice, type Answer, type Choice, type Spliced } from './answers.ts';
+import { blankExpectations, bootCode, bundleTests, isBundleError, type BundleError } from './bundle.ts';
+import { exerciseTestFiles, loadExercises as readCourseExercises, readCourse, TODO_MODULE, type Course, type CourseTest, type ExerciseBlock } from './course.ts';
+import { DEFAULT_LIMITS, networkCut, runSandbox, type SandboxLimits, type StopReason, type TestRecord } from './sandbox.ts';
+import type { ThrownInfo } from './sandbox-child.ts';
+import { same, show, type Plain } from './show.ts';
+import { Refused, readSubmissionFile, surveySubmission } from './submission.ts';
 
 // #region X-grader
-// unwoven: course tooling; README and literate-conventions §10.4 describe it.
-export type { Exercise };
-
-export interface CollectedTest {
-  id: string;
-  file: string;
-  exercise: string;
-  points: number;
-  name: string;
-  hidden: boolean;
-}
+// unwoven: course tooling; the README's course section describes it.
 
 export type Status = 'PASS' | 'FAIL' | 'TIMEOUT' | 'ERROR';
 
-export interface TestOutcome extends CollectedTest {
-  status: Status;
+export interface TestOutcome {
+  exercise: string;
+  name: string;
+  hidden: boolean;
+  points: number;
   score: number;
+  status: Status;
+  /** What happened, in one line the grader wrote (never text from the submission's process). */
   message?: string;
+  /** The check that failed (its label), and the two values, printed for a reader. */
+  check?: string;
   expected?: string;
   actual?: string;
-  ms: number;
-}
-
-export interface GradeOptions {
-  /** Wall-clock budget of one test, in ms. */
-  timeoutMs: number;
-  /** The child's V8 heap cap, in MiB. */
-  memoryMb: number;
-  /** Budget for starting a child and loading the submission (tsx compiles it): generous, as a busy machine is slow. */
-  loadTimeoutMs?: number;
-}
-
-export const DEFAULT_OPTIONS: GradeOptions = { timeoutMs: 5000, memoryMb: 512, loadTimeoutMs: 30_000 };
-
-export function loadExercises(root: string): Exercise[] {
-  const list = courseExercises(root);
-  if (!list) throw new Error(`${join(root, 'course/exercises.json')}: no such file; grading needs the course's exercise list`);
-  return list;
-}
-
-/** The course's exercise test files (relative paths), public and hidden, in name order. */
-export function exerciseTestFiles(root: string): string[] {
-  const dir = join(root, 'test/exercises');
-  // By exercise, public tests before hidden ones.
-  const key = (f: string) => f.replace('.public.', '.0.').replace('.hidden.', '.1.');
-  return readdirSync(dir).filter((f) => /\.(public|hidden)\.test\.ts$/.test(f)).sort((a, b) => key(a).localeCompare(key(b))).map((f) => `test/exercises/${f}`);
-}
-
-/**
- * A tree to grade in: the submission's src/ only, with the course's own
- * tests, support files and configuration beside it. A student cannot change
- * a test by submitting one.
- */
-export function prepareTree(root: string, submission: string): string {
-  const tree = mkdtempSync(join(tmpdir(), `grade-${basename(submission)}-`));
-  if (existsSync(join(submission, 'src'))) cpSync(join(submission, 'src'), join(tree, 'src'), { recursive: true });
-  // Course plumbing is ours, not the student's.
-  cpSync(join(root, 'src/course'), join(tree, 'src/course'), { recursive: true });
-  cpSync(join(root, 'test/exercises'), join(tree, 'test/exercises'), { recursive: true });
-  cpSync(join(root, 'test/support'), join(tree, 'test/support'), { recursive: true });
-  for (const f of ['package.json', 'tsconfig.json']) cpSync(join(root, f), join(tree, f));
-  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'), 'dir');
-  return tree;
-}
-
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-interface ChildRun {
-  collected: CollectedTest[] | null;
-  loadErrors: Map<string, string>;
-}
-
-/** Start one child in `tree`; record what it decides into `outcomes`, kill it when it overruns. */
-function runChild(root: string, tree: string, files: string[], outcomes: Map<string, TestOutcome>, byId: Map<string, CollectedTest>, o: GradeOptions): Promise<ChildRun> {
-  return new Promise((resolve) => {
-    const child = fork(join(root, 'src/course/grade-child.ts'), [], {
-      cwd: tree,
-      execArgv: ['--import', tsxLoader, `--max-old-space-size=${o.memoryMb}`],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
-    const run: ChildRun = { collected: null, loadErrors: new Map() };
-    // The child names tests by absolute path; we keep them relative to the tree.
-    const rel = (id: string) => (id.startsWith(`${tree}/`) ? id.slice(tree.length + 1) : id);
-    let current: { id: string; started: number } | null = null;
-    let finished = false;
-    const decide = (id: string, status: Status, extra: Partial<TestOutcome> = {}) => {
-      const t = byId.get(id);
-      if (!t || outcomes.has(id)) return;
-      outcomes.set(id, { ...t, status, score: status === 'PASS' ? t.points : 0, ms: current ? Date.now() - current.started : 0, ...extra });
-    };
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      resolve(run);
-    };
-    // Loading gets a budget too: a submission can loop at module level.
-    const loadMs = o.loadTimeoutMs ?? 30_000;
-    let timer = setTimeout(() => {
-      for (const id of byId.keys()) decide(id, 'TIMEOUT', { message: `loading the submission did not finish in ${loadMs} ms (a loop at module level?)` });
-      finish();
-    }, loadMs);
-    child.on('message', (m: ChildMessage) => {
-      switch (m.type) {
-        case 'load-error': run.loadErrors.set(m.file, m.message); break;
-        case 'collected': {
-          run.collected = m.tests;
-          const present = new Set(m.tests.map((t) => rel(t.id)));
-          for (const t of byId.values()) {
-            if (present.has(t.id)) continue;
-            const why = run.loadErrors.get(join(tree, t.file)) ?? 'the test was not found in the submission\'s tree';
-            decide(t.id, 'ERROR', { message: `could not load ${t.file}: ${why}` });
-          }
-          clearTimeout(timer);
-          break;
-        }
-        case 'start':
-          current = { id: rel(m.id), started: Date.now() };
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            decide(rel(m.id), 'TIMEOUT', { message: `killed after ${o.timeoutMs} ms: an infinite loop?` });
-            finish();
-          }, o.timeoutMs);
-          break;
-        case 'end': {
-          clearTimeout(timer);
-          const extra: Partial<TestOutcome> = {};
-          if (m.message !== undefined) extra.message = m.message;
-          if (m.expected !== undefined) extra.expected = m.expected;
-          if (m.actual !== undefined) extra.actual = m.actual;
-          decide(rel(m.id), m.status, extra);
-          current = null;
-          break;
-        }
-        case 'done': finish(); break;
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (finished) return;
-      const why = /heap out of memory|Allocation failed/i.test(stderr) ? `ran out of memory (cap ${o.memoryMb} MiB)` : `the test process died (${signal ?? `exit code ${code}`})`;
-      if (current) decide(current.id, 'ERROR', { message: why });
-      else for (const id of byId.keys()) decide(id, 'ERROR', { message: `${why} while loading: ${stderr.trim().split('\n').slice(-3).join(' ')}` });
-      finish();
-    });
-    const request: ChildRequest = { files: files.map((f) => join(tree, f)), skip: [...outcomes.keys()].map((id) => `${tree}/${id}`) };
-    child.send(request);
-  });
-}
-
-/** The course's tests, as the instructor's own tree has them (names, points, visibility). */
-export async function collectTests(root: string, o: GradeOptions = DEFAULT_OPTIONS): Promise<CollectedTest[]> {
-  const files = exerciseTestFiles(root);
-  return new Promise((resolve, reject) => {
-    const child = fork(join(root, 'src/course/grade-child.ts'), [], { cwd: root, execArgv: ['--import', tsxLoader, `--max-old-space-size=${o.memoryMb}`], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    child.on('message', (m: ChildMessage) => {
-      if (m.type === 'load-error') reject(new Error(`the course's own test ${m.file} does not load: ${m.message}`));
-      if (m.type === 'collected') {
-        child.kill('SIGKILL');
-        resolve(m.tests.map((t) => ({ ...t, file: relative(root, t.file), id: `${relative(root, t.file)}::${t.name}` })));
-      }
-    });
-    child.send({ files: files.map((f) => join(root, f)), skip: [] } satisfies ChildRequest);
-  });
-}
-
-/** Grade one tree (a prepared submission, or the instructor's own). */
-export async function gradeTree(root: string, tree: string, tests: CollectedTest[], o: GradeOptions = DEFAULT_OPTIONS): Promise<TestOutcome[]> {
-  const outcomes = new Map<string, TestOutcome>();
-  const byId = new Map(tests.map((t) => [t.id, t]));
-  const files = [...new Set(tests.map((t) => t.file))];
-  // Each child decides at least one test (or all that are left), so this ends.
-  while (outcomes.size < tests.length) {
-    const before = outcomes.size;
-    await runChild(root, tree, files, outcomes, byId, o);
-    if (outcomes.size === before) {
-      for (const t of tests) if (!outcomes.has(t.id)) outcomes.set(t.id, { ...t, status: 'ERROR', score: 0, ms: 0, message: 'the grader could not run this test' });
-    }
-  }
-  return tests.map((t) => outcomes.get(t.id)!);
+  /** Where: a line of the student's file, or the course file and function the error came from. */
+  where?: string;
+  /** The error's own first line, when the code under test threw (filtered: no course secrets). */
+  detail?: string;
 }
 
 export interface Graded {
@@ -204,86 +49,460 @@ export interface Graded {
   outcomes: TestOutcome[];
   score: number;
   max: number;
-  ms: number;
+  /** Set when the whole submission was refused (a link, no src/, …): every test scored 0 with this. */
+  refused?: string;
 }
 
-/** Grade the submission in folder `submission`. Never throws for anything the submission does. */
-export async function gradeSubmission(root: string, submission: string, tests: CollectedTest[], o: GradeOptions = DEFAULT_OPTIONS): Promise<Graded> {
-  const started = Date.now();
-  const tree = prepareTree(root, submission);
-  try {
-    const outcomes = await gradeTree(root, tree, tests, o);
-    return { student: basename(submission), outcomes, score: sum(outcomes.map((t) => t.score)), max: sum(tests.map((t) => t.points)), ms: Date.now() - started };
-  } finally {
-    rmSync(tree, { recursive: true, force: true });
+/** A run of one exercise's tests, before any verdict: what each test's code did, or why it was stopped. */
+interface ExerciseRun {
+  bundleError?: BundleError;
+  /** The bundle's source map (to find lines in stack traces). */
+  map?: SourceMap;
+  loaded?: { exercise: string; name: string; hidden: boolean; points: number }[];
+  loadError?: ThrownInfo;
+  loadStopped?: { why: StopReason; detail: string };
+  results: Map<number, { record?: TestRecord; stopped?: { why: StopReason; detail: string } }>;
+}
+
+/** Spliced files of one run, by path: to tell a student's line from the course's. */
+type Origins = Map<string, Spliced['origin']>;
+
+const blanked = new Map<string, string>();
+function blankedTest(course: Course, file: string): string {
+  const key = `${course.root}\0${file}`;
+  if (!blanked.has(key)) blanked.set(key, blankExpectations(file, readFileSync(join(course.root, file), 'utf8')));
+  return blanked.get(key)!;
+}
+
+/** Bundle `exercise`'s tests with each block chosen by `choose`. */
+async function bundleExercise(course: Course, exercise: string, choose: (b: ExerciseBlock, nth: number) => Choice) {
+  const origins: Origins = new Map();
+  const spliced = new Map<string, string>();
+  for (const [file, text] of course.sources) {
+    const s = splice(file, text, course.blocks, choose, TODO_MODULE);
+    spliced.set(file, s.text);
+    origins.set(file, s.origin);
   }
+  const tests = course.testFiles.get(exercise) ?? [];
+  const texts = new Map(tests.map((f) => [f, blankedTest(course, f)] as const));
+  return { bundle: await bundleTests(course.root, tests, (f) => spliced.get(f) ?? texts.get(f)), origins };
+}
+
+/** Bundle `exercise`'s tests with each block chosen by `choose`, and run them. */
+async function runExercise(course: Course, exercise: string, choose: (b: ExerciseBlock, nth: number) => Choice, limits: SandboxLimits, expectedTests: number | null): Promise<{ run: ExerciseRun; origins: Origins }> {
+  const { bundle, origins } = await bundleExercise(course, exercise, choose);
+  if (isBundleError(bundle)) return { run: { bundleError: bundle, results: new Map() }, origins };
+  const run = await runBundle(bundle.code, limits, expectedTests);
+  run.map = bundle.map;
+  return { run, origins };
+}
+
+/** A digest of everything a course run depends on: Node, the grader's code, the sources and the tests. */
+const digests = new Map<string, string>();
+function courseDigest(root: string): string {
+  if (digests.has(root)) return digests.get(root)!;
+  const h = createHash('sha256').update(process.version);
+  const add = (dir: string) => {
+    for (const d of readdirSync(dir, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
+      const p = join(dir, d.name);
+      if (d.isDirectory()) add(p);
+      else if (/\.(ts|json)$/.test(d.name)) h.update(relative(root, p)).update('\0').update(readFileSync(p)).update('\0');
+    }
+  };
+  add(dirname(fileURLToPath(import.meta.url)));
+  for (const d of ['src', 'test/support', 'test/exercises', 'course']) if (existsSync(join(root, d))) add(join(root, d));
+  digests.set(root, h.digest('hex'));
+  return digests.get(root)!;
+}
+
+/**
+ * A run of course-authored code only (every block holds its solution, or
+ * this exercise holds its stub), from the cache when it ran before with the
+ * same sources, tests, grader and Node. The cache is the instructor's
+ * (.cache/course-runs), written by the grader only; a student's own answer
+ * never comes from it.
+ */
+async function courseRun(course: Course, exercise: string, choose: (b: ExerciseBlock) => Choice, what: 'solution' | 'stub', limits: SandboxLimits, useCache: boolean): Promise<ExerciseRun> {
+  const file = join(course.root, '.cache/course-runs', `${createHash('sha256').update(`${courseDigest(course.root)}\0${exercise}\0${what}`).digest('hex')}.json`);
+  type Saved = { loaded: ExerciseRun['loaded']; results: [number, { record?: TestRecord; stopped?: { why: StopReason; detail: string } }][]; map: unknown };
+  if (useCache && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Saved;
+    return { loaded: saved.loaded, results: new Map(saved.results), map: new SourceMap(saved.map as never) };
+  }
+  const { bundle } = await bundleExercise(course, exercise, choose);
+  if (isBundleError(bundle)) return { bundleError: bundle, results: new Map() };
+  const run = await runBundle(bundle.code, limits, null);
+  run.map = bundle.map;
+  // Only a run that finished is kept: a stop might be this machine's, not the code's.
+  const finished = run.loaded && !run.loadError && !run.loadStopped && run.loaded.every((_, i) => run.results.get(i)?.record);
+  if (useCache && finished) {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ loaded: run.loaded, results: [...run.results], map: bundle.map.payload } satisfies Saved));
+    renameSync(tmp, file);
+  }
+  return run;
+}
+
+/** Run a bundle's tests, in as many sandboxes as it takes: each stop decides one test, and the rest run again. */
+export async function runBundle(code: string, limits: SandboxLimits, expectedTests: number | null): Promise<ExerciseRun> {
+  const files = { boot: await bootCode(), bundle: code };
+  const run: ExerciseRun = { results: new Map() };
+  for (;;) {
+    const r = await runSandbox(files, [...run.results.keys()], limits);
+    run.loaded ??= r.loaded;
+    if (r.loadError) {
+      run.loadError = r.loadError;
+      return run;
+    }
+    for (const [i, record] of r.records) run.results.set(i, { record });
+    const total = run.loaded?.length ?? expectedTests ?? 0;
+    if (!r.stopped) return run;
+    let at = r.stopped.at;
+    // Stopped between tests: the time went to the next test to run.
+    if (at === null && r.loaded) for (let i = 0; i < total && at === null; i++) if (!run.results.has(i)) at = i;
+    if (at === null) {
+      run.loadStopped = { why: r.stopped.why, detail: r.stopped.detail };
+      return run;
+    }
+    run.results.set(at, { stopped: { why: r.stopped.why, detail: r.stopped.detail } });
+    if (run.results.size >= total) return run;
+  }
+}
+
+/** Run `fn` over `items`, `width` at a time, keeping order. */
+async function mapLimit<T, R>(items: T[], width: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  }));
+  return out;
+}
+
+export interface GradeOptions {
+  limits: SandboxLimits;
+  /**
+   * Sandboxes run at once, where the network is cut. Where it is not, one at
+   * a time: two sandboxes alive together could pass code to each other.
+   */
+  parallel: number;
+  /** Keep runs of course-authored code (the reference, the stubs) in .cache/course-runs, keyed by bundle and grader. */
+  cache: boolean;
+}
+
+export const DEFAULT_OPTIONS: GradeOptions = { limits: DEFAULT_LIMITS, parallel: 2, cache: true };
+
+/**
+ * The course, with its reference run: every test of every exercise, run on
+ * the solution in the sandbox. The reference must pass the tests' own
+ * expectations when vitest runs them (npm test proves it); here it must at
+ * least run every test without error, or the course is broken.
+ */
+export async function loadCourse(root: string, o: GradeOptions = DEFAULT_OPTIONS): Promise<Course> {
+  return (await loadCourseRuns(root, o)).course;
+}
+
+async function loadCourseRuns(root: string, o: GradeOptions): Promise<{ course: Course; runs: Map<string, ExerciseRun> }> {
+  const course = readCourse(root);
+  const runs = await mapLimit(course.exercises, networkCut() ? o.parallel : 1, async (e) => ({ e, run: await courseRun(course, e.id, () => ({ kind: 'solution' }), 'solution', o.limits, o.cache) }));
+  const problems: string[] = [];
+  for (const { e, run } of runs) {
+    if (run.bundleError) problems.push(`${e.id}: the reference does not bundle: ${run.bundleError.file}:${run.bundleError.line}: ${run.bundleError.text}`);
+    if (run.loadError || run.loadStopped) problems.push(`${e.id}: the reference tests do not load: ${run.loadError?.message ?? run.loadStopped?.detail}`);
+    (run.loaded ?? []).forEach((t, index) => {
+      const r = run.results.get(index);
+      if (t.exercise !== e.id) problems.push(`${e.id}: test "${t.name}" is registered for ${t.exercise}`);
+      if (!r?.record || r.record.error) problems.push(`${e.id}: on the reference solution, "${t.name}" ${r?.stopped ? `was stopped: ${r.stopped.detail}` : `threw ${r?.record?.error?.name}: ${r?.record?.error?.message}`}`);
+      else if (!r.record.seen.length) problems.push(`${e.id}: "${t.name}" looks at nothing (no see.* call)`);
+      else course.tests.push({ exercise: e.id, index, name: t.name, hidden: t.hidden, points: t.points, checks: r.record.seen.map((s) => ({ kind: s.kind, label: s.label })), reference: r.record.seen.map((s) => s.value) });
+    });
+    const points = course.tests.filter((t) => t.exercise === e.id).reduce((n, t) => n + t.points, 0);
+    if (!problems.length && points !== e.points) problems.push(`${e.id}: course/exercises.json says ${e.points} points, its tests carry ${points}`);
+  }
+  if (problems.length) throw new Error(`the course's reference run failed:\n${problems.join('\n')}`);
+  return { course, runs: new Map(runs.map(({ e, run }) => [e.id, run])) };
+}
+
+/** The key of an exercise's answers in a grading session's cache. */
+function answerKey(exercise: string, lines: string[][]): string {
+  return `${exercise}\0${JSON.stringify(lines)}`;
+}
+
+/** Texts a message from the sandbox must never carry: solution lines and hidden tests' lines. */
+function secretsOf(course: Course): string[] {
+  const norm = (l: string) => l.trim().replace(/\s+/g, ' ');
+  const lines = course.blocks.flatMap((b) => b.solution.map(norm)).filter((l) => l.length >= 8);
+  for (const files of course.testFiles.values()) {
+    for (const f of files.filter((x) => x.includes('.hidden.'))) lines.push(...readFileSync(join(course.root, f), 'utf8').split('\n').map(norm).filter((l) => l.length >= 12));
+  }
+  return [...new Set(lines)];
+}
+
+/** A line of text from the sandbox, fit to show: one line, short, and blanked if it quotes a secret. */
+function filtered(text: string, secrets: string[]): string {
+  const line = text.split('\n')[0]!.slice(0, 200);
+  const flat = line.replace(/\s+/g, ' ');
+  return secrets.some((s) => flat.includes(s)) ? '(the message quotes the course\'s code, so it is not shown)' : line;
+}
+
+const IDENT = /^[A-Za-z_$][\w$.<>]{0,59}$/;
+const FRAME = /^\s*at (?:(.*?) \()?(?:file:\/\/)?[^()\s]*test\.mjs:(\d+):(\d+)\)?\s*$/;
+
+/** Where in a student's file (or else in which course file and function) a stack trace points. */
+function locate(stack: string, map: SourceMap | undefined, origins: Origins): string | undefined {
+  if (!map) return undefined;
+  let course: string | undefined;
+  for (const l of stack.split('\n')) {
+    const m = FRAME.exec(l);
+    if (!m) continue;
+    const hit = map.findEntry(Number(m[2]) - 1, Number(m[3]) - 1) as { originalSource?: string; originalLine?: number };
+    if (hit.originalSource === undefined || hit.originalLine === undefined) continue;
+    const mine = origins.get(hit.originalSource)?.get(hit.originalLine + 1);
+    if (mine) return `${mine.file}:${mine.line} (your answer to ${mine.exercise})`;
+    const fn = m[1] && IDENT.test(m[1].replace(/^(async|new) /, '')) ? ` in ${m[1].replace(/^(async|new) /, '')}` : '';
+    if (!course && hit.originalSource.startsWith('src/')) course = `${hit.originalSource}${fn} (the course's code, called from yours)`;
+  }
+  return course;
+}
+
+/** Where an exercise's answer starts in the student's files (for a wrong value: no stack to go by). */
+function answerPlace(answers: Answer[], exercise: string): string | undefined {
+  const a = answers.find((x) => x.id === exercise);
+  return a ? `${a.file}:${a.begin + 1} (your answer to ${exercise})` : undefined;
+}
+
+interface VerdictContext {
+  exercise: string;
+  run: ExerciseRun;
+  origins: Origins;
+  answers: Answer[];
+  secrets: string[];
+  limits: SandboxLimits;
+}
+
+/** The verdict on one test, from what its code did and what the reference (or the test itself) expects. */
+function verdict(t: CourseTest, expected: Plain[], c: VerdictContext): TestOutcome {
+  const base = { exercise: t.exercise, name: t.name, hidden: t.hidden, points: t.points, score: 0 };
+  const r = c.run.results.get(t.index);
+  const label = (k: number) => t.checks[k]?.label;
+  if (c.run.bundleError) {
+    const b = c.run.bundleError;
+    const mine = b.file ? c.origins.get(b.file)?.get(b.line) : undefined;
+    return mine
+      ? { ...base, status: 'ERROR', message: `your code does not compile: ${filtered(b.text, c.secrets)}`, where: `${mine.file}:${mine.line} (your answer to ${mine.exercise})` }
+      : { ...base, status: 'ERROR', message: `your code does not compile: the course's code after your answer no longer parses (unbalanced brackets or quotes?)`, where: answerPlace(c.answers, c.exercise) ?? b.file ?? undefined };
+  }
+  if (c.run.loadError) {
+    const e = c.run.loadError;
+    return { ...base, status: 'ERROR', message: `the tests could not load: ${IDENT.test(e.name) ? e.name : 'an error'} while loading`, detail: filtered(e.message, c.secrets), where: locate(e.stack, c.run.map, c.origins) };
+  }
+  const stop = r?.stopped ?? (r ? undefined : c.run.loadStopped);
+  if (stop) {
+    const during = r ? '' : ' while loading';
+    switch (stop.why) {
+      case 'cpu': return { ...base, status: 'TIMEOUT', message: `used ${stop.detail}${during} without finishing: an infinite loop?` };
+      case 'wall': return { ...base, status: 'TIMEOUT', message: `${stop.detail}${during}` };
+      case 'memory': return { ...base, status: 'ERROR', message: `memory: ${stop.detail}${during}` };
+      default: return { ...base, status: 'ERROR', message: `${stop.detail}${during}` };
+    }
+  }
+  if (!r?.record) return { ...base, status: 'ERROR', message: 'the test did not run (its code stopped the test run)' };
+  const { seen, error } = r.record;
+  // Every check made before the end must be the reference's.
+  const upto = Math.min(seen.length, expected.length);
+  for (let k = 0; k < upto; k++) {
+    if (!same(seen[k]!.value, expected[k]!)) {
+      const kind = t.checks[k]!.kind;
+      return { ...base, status: 'FAIL', message: 'a value differs from the right one', check: label(k), expected: show(expected[k]!, kind), actual: show(seen[k]!.value, kind), where: answerPlace(c.answers, c.exercise) };
+    }
+  }
+  if (error) {
+    const where = locate(error.stack, c.run.map, c.origins) ?? answerPlace(c.answers, c.exercise);
+    const doing = label(seen.length);
+    if (error.todo === c.exercise) return { ...base, status: 'FAIL', message: 'your answer still calls todo()', where, ...(doing ? { check: doing } : {}) };
+    if (error.todo) return { ...base, status: 'FAIL', message: `stopped at the todo() of ${error.todo}, which this test also runs: do ${error.todo} first`, where };
+    if (error.memory) return { ...base, status: 'ERROR', message: `memory: an allocation failed (cap ${c.limits.memoryMb} MiB)`, where };
+    const name = IDENT.test(error.name) ? error.name : 'an error';
+    return { ...base, status: 'ERROR', message: `threw ${name}`, detail: filtered(`${name}: ${error.message}`, c.secrets), where, ...(doing ? { check: doing } : {}) };
+  }
+  if (seen.length !== expected.length) return { ...base, status: 'FAIL', message: `made ${seen.length} checks where the right code makes ${expected.length}`, where: answerPlace(c.answers, c.exercise) };
+  return { ...base, status: 'PASS', score: t.points };
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Where the book explains an exercise, as a site link. */
-export function chapterLink(e: Exercise): string {
-  return `${e.chapter.replace(/^chapters\//, '').replace(/\.md$/, '.html')}#${e.id}`;
+function graded(student: string, course: Course, outcomes: TestOutcome[], refused?: string): Graded {
+  return { student, outcomes, score: sum(outcomes.map((t) => t.score)), max: sum(course.tests.map((t) => t.points)), ...(refused ? { refused } : {}) };
 }
 
-/** The report a person reads: per exercise, per test, with messages indented beneath. */
-export function formatReport(g: Graded, exercises: Exercise[], revealHidden = false): string {
-  const out = [`lguest-journey grader · submission ${g.student} · node ${process.versions.node}`];
-  const counts = { PASS: 0, FAIL: 0, TIMEOUT: 0, ERROR: 0 };
-  for (const e of exercises) {
-    const tests = g.outcomes.filter((t) => t.exercise === e.id);
-    out.push('', `== ${e.id}: ${e.title} (${e.chapter}) ==`);
-    for (const t of tests) {
-      counts[t.status]++;
-      const tag = t.hidden ? '  [hidden]' : '';
-      out.push(`  ${t.status.padEnd(8)} ${`${t.score}/${t.points}`.padStart(4)}  ${t.name}${tag}  (${t.ms} ms)`);
-      if (t.status === 'PASS') continue;
-      if (t.expected !== undefined && (!t.hidden || revealHidden)) out.push(`               expected ${t.expected}`, `               actual   ${t.actual}`);
-      if (t.message) for (const line of t.message.split('\n')) out.push(`               ${line}`);
-      out.push(`               read: ${chapterLink(e)}`);
+/** Every test of the course scored 0 with the same message. */
+function allFailed(course: Course, message: string): TestOutcome[] {
+  return course.tests.map((t) => ({ exercise: t.exercise, name: t.name, hidden: t.hidden, points: t.points, score: 0, status: 'ERROR' as const, message }));
+}
+
+/** At most `width` sandboxes at once, however many submissions are being graded. */
+class Lanes {
+  private busy = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly width: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.busy >= this.width) await new Promise<void>((r) => this.waiting.push(r));
+    this.busy++;
+    try {
+      return await fn();
+    } finally {
+      this.busy--;
+      this.waiting.shift()?.();
     }
-    out.push(`  ${e.id}: ${sum(tests.map((t) => t.score))}/${sum(tests.map((t) => t.points))}`);
   }
-  const pct = g.max ? ((100 * g.score) / g.max).toFixed(1) : '0.0';
-  out.push('', `Score: ${g.score}/${g.max} (${pct}%) · ${g.outcomes.length} tests: ${counts.PASS} passed, ${counts.FAIL} failed, ${counts.TIMEOUT} timed out, ${counts.ERROR} errors · ${(g.ms / 1000).toFixed(1)} s`);
-  return out.join('\n') + '\n';
 }
 
-/** Gradescope's results.json. Hidden tests are visible only after the due date (or at once with revealHidden). */
-export function gradescopeResults(g: Graded, exercises: Exercise[], revealHidden = false): object {
-  const numbers = new Map<string, number>();
-  return {
-    score: g.score, max_score: g.max, execution_time: Math.round(g.ms / 1000),
-    output: `${g.score}/${g.max} points`,
-    tests: g.outcomes.map((t) => {
-      const n = (numbers.get(t.exercise) ?? 0) + 1;
-      numbers.set(t.exercise, n);
-      const e = exercises.find((x) => x.id === t.exercise)!;
-      const lines = [t.status, ...(t.expected !== undefined && (!t.hidden || revealHidden) ? [`expected ${t.expected}`, `actual   ${t.actual}`] : []), ...(t.message ? [t.message] : []), `read: ${chapterLink(e)}`];
-      return {
-        name: `${t.exercise}: ${t.name}`, number: `${t.exercise.slice(2, 4)}.${n}`, score: t.score, max_score: t.points,
-        status: t.status === 'PASS' ? 'passed' : 'failed', output: lines.join('\n'),
-        visibility: t.hidden && !revealHidden ? 'after_due_date' : 'visible', tags: [`ch${t.exercise.slice(2, 4)}`, t.exercise],
-      };
-    }),
-  };
-}
+/**
+ * A grading session: the course (with its reference run), a cache of runs
+ * by answer text, so that answers met before (a stub, mostly) are not run
+ * twice, and lanes shared by every submission graded at once. Identical
+ * answer text gets an identical grade.
+ */
+export class Grader {
+  private readonly cache = new Map<string, Promise<ExerciseRun>>();
+  private readonly secrets: string[];
+  private readonly lanes: Lanes;
 
-/** One CSV row per student: a column per exercise, then the total. */
-export function csv(graded: Graded[], exercises: Exercise[]): string {
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const rows = [['student', ...exercises.map((e) => e.id), 'total', 'max'].join(',')];
-  for (const g of graded) {
-    const per = exercises.map((e) => String(sum(g.outcomes.filter((t) => t.exercise === e.id).map((t) => t.score))));
-    rows.push([quote(g.student), ...per, String(g.score), String(g.max)].join(','));
+  constructor(readonly course: Course, readonly options: GradeOptions = DEFAULT_OPTIONS) {
+    this.secrets = secretsOf(course);
+    this.lanes = new Lanes(networkCut() ? options.parallel : 1);
   }
-  return rows.join('\n') + '\n';
-}
 
-/** Write the report files for one graded submission into `dir`. */
-export function writeFeedback(dir: string, g: Graded, exercises: Exercise[], revealHidden = false): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${g.student}.txt`), formatReport(g, exercises, revealHidden));
-  writeFileSync(join(dir, `${g.student}.results.json`), JSON.stringify(gradescopeResults(g, exercises, revealHidden), null, 2) + '\n');
+  static async open(root: string, options: GradeOptions = DEFAULT_OPTIONS): Promise<Grader> {
+    const { course, runs } = await loadCourseRuns(root, options);
+    const grader = new Grader(course, options);
+    // An answer that is the reference solution, word for word, ran already.
+    for (const [id, run] of runs) grader.cache.set(answerKey(id, course.blocks.filter((b) => b.id === id).map((b) => b.solution)), Promise.resolve(run));
+    return grader;
+  }
+
+  /** The files of the course that hold answers. */
+  answerFiles(): string[] {
+    return [...this.course.sources.keys()];
+  }
+
+  /** The run of exercise `e` with these answers: from this session's cache, the course's (for course text), or the sandbox. */
+  private runFor(e: string, blocks: ExerciseBlock[], lines: string[][], choose: (b: ExerciseBlock, k: number) => Choice, tests: number): Promise<ExerciseRun> {
+    const key = answerKey(e, lines);
+    if (!this.cache.has(key)) {
+      const stub = blocks.every((b, i) => same(lines[i]!, b.stub));
+      const work = stub
+        ? () => courseRun(this.course, e, (b) => (b.id === e ? { kind: 'stub' } : { kind: 'solution' }), 'stub', this.options.limits, this.options.cache)
+        : () => runExercise(this.course, e, choose, this.options.limits, tests).then((r) => r.run);
+      this.cache.set(key, this.lanes.run(work));
+    }
+    return this.cache.get(key)!;
+  }
+
+  /**
+   * Grade the answers in `files` (path → text, as a submission holds them).
+   * An exercise whose answer is missing or unreadable scores 0 with why.
+   */
+  async gradeAnswers(student: string, files: Map<string, string>): Promise<Graded> {
+    const { course } = this;
+    const answers: Answer[] = [];
+    const problems = new Map<string, string>();
+    for (const file of this.answerFiles()) {
+      const text = files.get(file);
+      const ids = [...new Set(course.blocks.filter((b) => b.file === file).map((b) => b.id))];
+      if (text === undefined) {
+        for (const id of ids) problems.set(id, `${file} is missing from the submission`);
+        continue;
+      }
+      const parsed = parseAnswers(file, text);
+      for (const id of ids) if (parsed.errors.length) problems.set(id, parsed.errors.join('; '));
+      answers.push(...parsed.answers);
+    }
+    const outcomes = await Promise.all(course.exercises.map(async (e) => {
+      const mine = course.tests.filter((t) => t.exercise === e.id);
+      const blocks = course.blocks.filter((b) => b.id === e.id);
+      // The k-th block of an exercise in a file takes the k-th answer to it there.
+      const nth = (i: number) => blocks.filter((x, j) => j < i && x.file === blocks[i]!.file).length;
+      const given = blocks.map((b, i) => answers.filter((a) => a.id === b.id && a.file === b.file)[nth(i)]);
+      const missing = blocks.find((_, i) => !given[i]);
+      const problem = problems.get(e.id) ?? (missing ? `no answer to ${e.id} in ${missing.file}: the lines "// EXERCISE ${e.id} …" and "// END EXERCISE ${e.id}" must stand around it` : undefined);
+      if (problem) return mine.map((t) => ({ exercise: t.exercise, name: t.name, hidden: t.hidden, points: t.points, score: 0, status: 'ERROR' as const, message: problem }));
+      const choose = (b: ExerciseBlock, k: number): Choice => (b.id === e.id ? { kind: 'answer', answer: answers.filter((a) => a.id === b.id && a.file === b.file)[k]! } : { kind: 'solution' });
+      const run = await this.runFor(e.id, blocks, given.map((a) => a!.lines), choose, mine.length);
+      // Lines are the student's own: splice again (cheap) for this student's positions.
+      const origins: Origins = new Map([...course.sources].map(([file, text]) => [file, splice(file, text, course.blocks, choose, TODO_MODULE).origin]));
+      const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: this.secrets, limits: this.options.limits };
+      return mine.map((t) => verdict(t, t.reference, c));
+    }));
+    return graded(student, course, outcomes.flat());
+  }
+
+  /** Grade the submission in folder `dir` (its src/). Never throws for anything the submission holds. */
+  async gradeFolder(dir: string, student = basename(dir)): Promise<Graded> {
+    let files: Map<string, string>;
+    try {
+      const st = lstatSync(dir, { throwIfNoEntry: false });
+      if (!st?.isDirectory()) throw new Refused(`${student}: ${st?.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder'}; a submission is a folder holding src/`);
+      const present = surveySubmission(dir);
+      files = new Map(this.answerFiles().filter((f) => present.has(f)).map((f) => [f, readSubmissionFile(dir, f)]));
+    } catch (e) {
+      const why = e instanceof Refused ? e.message : `the submission could not be read: ${(e as Error).message}`;
+      return graded(student, this.course, allFailed(this.course, why), why);
+    }
+    try {
+      return await this.gradeAnswers(student, files);
+    } catch (e) {
+      // A fault of the grader's own, met on this submission: this row's error, not the run's.
+      const why = `the grader failed on this submission: ${(e as Error).message.split('\n')[0]}`;
+      return graded(student, this.course, allFailed(this.course, why), why);
+    }
+  }
 }
 // #endregion X-grader
+
+// #region X-self-check
+// unwoven: course tooling; the student README describes `npm run grade -- .`.
+/**
+ * A student's self-check, in their own tree (the handout): each exercise's
+ * public tests, run on the tree as it stands, against the values the tests
+ * themselves expect. Same sandbox, same report; no reference solution (the
+ * handout has none), so an exercise's tests may stop at the todo() of an
+ * exercise it needs that is not done yet.
+ */
+export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPTIONS, student = basename(dir)): Promise<Graded> {
+  const exercises = readCourseExercises(dir);
+  const answers: Answer[] = [];
+  const origins: Origins = new Map();
+  const walk = (rel: string) => {
+    for (const d of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const r = `${rel}/${d.name}`;
+      if (d.isDirectory()) walk(r);
+      else if (d.name.endsWith('.ts')) {
+        const found = parseAnswers(r, readFileSync(join(dir, r), 'utf8')).answers;
+        answers.push(...found);
+        if (found.length) origins.set(r, new Map(found.flatMap((a) => a.lines.map((_, j) => [a.begin + 1 + j, { exercise: a.id, file: r, line: a.begin + 1 + j }] as const))));
+      }
+    }
+  };
+  walk('src');
+  const outcomes: TestOutcome[] = [];
+  for (const e of exercises) {
+    const files = exerciseTestFiles(dir, e.id).filter((f) => f.includes('.public.'));
+    if (!files.length) continue;
+    const bundle = await bundleTests(dir, files, () => undefined);
+    const run: ExerciseRun = isBundleError(bundle) ? { bundleError: bundle, results: new Map() } : { ...(await runBundle(bundle.code, options.limits, null)), map: bundle.map };
+    const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: [], limits: options.limits };
+    const loaded = run.loaded ?? [{ exercise: e.id, name: `the tests of ${e.id}`, hidden: false, points: e.points }];
+    loaded.forEach((t, index) => {
+      const seen = run.results.get(index)?.record?.seen ?? [];
+      const test: CourseTest = { ...t, index, checks: seen.map((s) => ({ kind: s.kind, label: s.label })), reference: [] };
+      outcomes.push(verdict(test, seen.map((s) => s.expected), c));
+    });
+  }
+  return { student, outcomes, score: sum(outcomes.map((t) => t.score)), max: sum(outcomes.map((t) => t.points)) };
+}
+// #endregion X-self-check

@@ -9,6 +9,8 @@ import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, EFER_NXE, Mmu } from '../hw/m
 import { PhysicalMemory } from '../hw/phys-memory.ts';
 import { PTE_P, PTE_PS, PTE_RW, PTE_US } from '../hw/pte.ts';
 import type { Access } from '../hw/fault.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Builder32, BuilderPae, FrameAllocator } from '../tools/builder.ts';
 import { entry, hex, report } from '../tools/explain.ts';
 
@@ -154,6 +156,38 @@ function dumpTables(memory: PhysicalMemory, cr3: number, pae: boolean): string[]
   if (pae) table(cr3, 4, 'PDPTE', 1, false);
   else table(cr3, 1024, 'PDE', 1, false);
   return out;
+}
+
+/**
+ * The handout's practice: its MMU is full of stubs, so its problems come from
+ * a bank the handout generator filled with the finished MMU, for the seeds
+ * below (and every seed a chapter names).
+ */
+export const BANK_FILE = 'course/practice-bank.json';
+export const BANK_SEEDS = 32;
+
+export interface Bank {
+  seeds: number[];
+  problems: Record<string, Problem>;
+}
+
+export function makeBank(extraSeeds: number[]): Bank {
+  const seeds = [...new Set([...Array(BANK_SEEDS).keys(), ...extraSeeds])].sort((a, b) => a - b);
+  const problems: Record<string, Problem> = {};
+  for (const mode of PRACTICE_MODES) for (const seed of seeds) problems[`${mode}:${seed}`] = makeProblem(seed, mode);
+  return { seeds, problems };
+}
+
+/** The problem for a seed: from the bank where there is one (a handout), else made now. */
+export function problemFor(root: string, seed: number, mode: PracticeMode, count = 8): Problem {
+  const file = join(root, BANK_FILE);
+  if (!existsSync(file)) return makeProblem(seed, mode, count);
+  if (!PRACTICE_MODES.includes(mode)) throw new RangeError(`mode must be one of ${PRACTICE_MODES.join(', ')}, not "${mode}"`);
+  const bank = JSON.parse(readFileSync(file, 'utf8')) as Bank;
+  const p = bank.problems[`${mode}:${seed}`];
+  if (!p) throw new RangeError(`this handout has practice problems for seeds 0 to ${BANK_SEEDS - 1}${bank.seeds.some((s) => s >= BANK_SEEDS) ? ` and ${bank.seeds.filter((s) => s >= BANK_SEEDS).join(', ')}` : ''}; ${seed} is not one of them`);
+  if (count !== 8) throw new RangeError('this handout\'s practice problems have 8 questions each');
+  return p;
 }
 
 /** The answers, one line each, in the answer-file format. */

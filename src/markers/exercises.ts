@@ -13,6 +13,12 @@ export interface Exercise {
   title: string;
   chapter: string;
   points: number;
+  /**
+   * The exercises before this one whose code its public tests run: a student
+   * who does the exercises in order can check each one alone (the handout
+   * generator proves it).
+   */
+  needs?: string[];
 }
 
 /** course/exercises.json, or null for a book without a course (the fixture books). */

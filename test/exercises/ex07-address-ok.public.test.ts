@@ -1,14 +1,13 @@
-import assert from 'node:assert/strict';
 import { lguestAddressOk } from '../../src/host/guest-memory.ts';
 import { bootGuest } from '../support/guest.ts';
 import { exercise } from '../support/graded.ts';
 
 const t = exercise('ex07-address-ok');
 
-t(2, 'the last word of Guest memory is inside it; one byte further is not', () => {
+t(2, 'the last word of Guest memory is inside it; one byte further is not', (see) => {
   const { g } = bootGuest(64);
   const top = 64 * 4096;
-  assert.equal(lguestAddressOk(g, top - 4, 4), true);
-  assert.equal(lguestAddressOk(g, top - 3, 4), false);
-  assert.equal(lguestAddressOk(g, 0, 4), true);
+  see.value('lguestAddressOk(g, top - 4, 4), 64-page Guest', lguestAddressOk(g, top - 4, 4), true);
+  see.value('lguestAddressOk(g, top - 3, 4)', lguestAddressOk(g, top - 3, 4), false);
+  see.value('lguestAddressOk(g, 0, 4)', lguestAddressOk(g, 0, 4), true);
 });

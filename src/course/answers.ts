@@ -1,0 +1,132 @@
+/*
+ * A student's answers, as the handout marks them:
+ *
+ *     // EXERCISE ex02-walk (4 pts): Find the page-table entry. Read chapters/02-two-level-walk.md#ex02-walk
+ *     const pteAddr: number = todo('ex02-walk', '…');
+ *     // END EXERCISE ex02-walk
+ *
+ * The lines between the two markers are the answer, and the only lines of a
+ * submission the grader takes: it splices each answer into the course's own
+ * file in place of the solution, and grades an exercise with every other
+ * exercise's reference solution in place. So a mistake costs points in its
+ * own exercise only, and code outside the markers changes nothing.
+ */
+import { relative, dirname } from 'node:path';
+import type { ExerciseBlock } from '../markers/markers.ts';
+import type { Exercise } from '../markers/exercises.ts';
+
+// #region X-answers
+// unwoven: course tooling; the student README explains the markers.
+const BEGIN = /^\s*\/\/ EXERCISE (ex\d{2}-[a-z0-9][a-z0-9-]*)\b/;
+const END = /^\s*\/\/ END EXERCISE (ex\d{2}-[a-z0-9][a-z0-9-]*)\s*$/;
+
+export interface Answer {
+  id: string;
+  file: string;
+  /** 1-based line of the EXERCISE marker in the student's file; the answer starts on the next line. */
+  begin: number;
+  lines: string[];
+}
+
+/** Every answer in a student's file, in order, or why the file's markers cannot be read. */
+export function parseAnswers(file: string, text: string): { answers: Answer[]; errors: string[] } {
+  const answers: Answer[] = [];
+  const errors: string[] = [];
+  const lines = text.split('\n');
+  let open: { id: string; at: number } | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const b = BEGIN.exec(lines[i]!);
+    const e = END.exec(lines[i]!);
+    if (b) {
+      if (open) errors.push(`${file}:${i + 1}: EXERCISE ${b[1]} starts before END EXERCISE ${open.id} (opened at line ${open.at})`);
+      open = { id: b[1]!, at: i + 1 };
+    } else if (e) {
+      if (!open || open.id !== e[1]) errors.push(`${file}:${i + 1}: END EXERCISE ${e[1]} without its EXERCISE line above it`);
+      else answers.push({ id: open.id, file, begin: open.at, lines: lines.slice(open.at, i) });
+      open = null;
+    }
+  }
+  if (open) errors.push(`${file}:${open.at}: EXERCISE ${open.id} has no END EXERCISE ${open.id} line`);
+  return { answers, errors };
+}
+
+/** The handout's lines for one block: the markers around the stub (or around `body`). */
+export function stubLines(b: ExerciseBlock, e: Exercise, body: string[] = b.stub): string[] {
+  return [`${b.indent}// EXERCISE ${b.id} (${e.points} pts): ${e.title}. Read ${e.chapter}#${b.id}`, ...body, `${b.indent}// END EXERCISE ${b.id}`];
+}
+
+/**
+ * A file as the handout has it: every block replaced by its markers around
+ * `fill(block)` (the stub unless told otherwise), and the import of todo()
+ * after the file's own imports when a stub needs it.
+ */
+export function handoutText(file: string, text: string, blocks: ExerciseBlock[], exercises: Exercise[], todoModule: string, fill: (b: ExerciseBlock) => string[] = (b) => b.stub): string {
+  const lines = text.split('\n');
+  const mine = blocks.filter((b) => b.file === file).sort((a, b) => b.start - a.start);
+  let usesTodo = false;
+  for (const b of mine) {
+    const e = exercises.find((x) => x.id === b.id)!;
+    const body = fill(b);
+    if (body.some((l) => /\btodo\s*\(/.test(l))) usesTodo = true;
+    lines.splice(b.start - 1, b.end - b.start + 1, ...stubLines(b, e, body));
+  }
+  if (usesTodo) {
+    let at = 0;
+    lines.forEach((l, i) => { if (/^import .* from '.*';$/.test(l)) at = i + 1; });
+    let spec = relative(dirname(file), todoModule);
+    if (!spec.startsWith('.')) spec = `./${spec}`;
+    lines.splice(at, 0, `import { todo } from '${spec}';`);
+  }
+  return lines.join('\n');
+}
+
+/** What goes where one block stood: its solution, its stub, or a student's answer. */
+export type Choice = { kind: 'solution' } | { kind: 'stub' } | { kind: 'answer'; answer: Answer };
+
+/** Where a line of a spliced file came from, when it came from a student's answer. */
+export interface AnswerLine {
+  exercise: string;
+  file: string;
+  line: number;
+}
+
+export interface Spliced {
+  text: string;
+  /** For each 1-based line of `text` that is a student's, where it stands in the student's file. */
+  origin: Map<number, AnswerLine>;
+}
+
+/**
+ * The course's file `file` (its text `text`, its blocks `blocks`) with each
+ * block replaced as `choose` says. A stub or answer that calls todo() gets
+ * its import, added at the end of the file (imports are hoisted) so that no
+ * line moves.
+ */
+export function splice(file: string, text: string, blocks: ExerciseBlock[], choose: (b: ExerciseBlock, nth: number) => Choice, todoModule: string): Spliced {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  const origin = new Map<number, AnswerLine>();
+  const mine = blocks.filter((b) => b.file === file).sort((a, b) => a.start - b.start);
+  const nth = new Map<string, number>();
+  let next = 0;
+  let usesTodo = false;
+  for (const b of mine) {
+    out.push(...lines.slice(next, b.start - 1));
+    const k = nth.get(b.id) ?? 0;
+    nth.set(b.id, k + 1);
+    const c = choose(b, k);
+    const chosen = c.kind === 'solution' ? b.solution : c.kind === 'stub' ? b.stub : c.answer.lines;
+    if (c.kind === 'answer') c.answer.lines.forEach((_, j) => origin.set(out.length + j + 1, { exercise: b.id, file: c.answer.file, line: c.answer.begin + 1 + j }));
+    if (c.kind !== 'solution' && chosen.some((l) => /\btodo\s*\(/.test(l))) usesTodo = true;
+    out.push(...chosen);
+    next = b.end;
+  }
+  out.push(...lines.slice(next));
+  if (usesTodo) {
+    let spec = relative(dirname(file), todoModule);
+    if (!spec.startsWith('.')) spec = `./${spec}`;
+    out.push(`import { todo } from '${spec}';`);
+  }
+  return { text: out.join('\n'), origin };
+}
+// #endregion X-answers

@@ -1,0 +1,122 @@
+/*
+ * What the grader writes: a report a person reads, Gradescope's
+ * results.json, and one CSV row per student. Each comes in views: a student
+ * sees everything about the public tests and nothing about the hidden ones
+ * but their count and points (no names, no values, no total that would give
+ * them away); an instructor sees which hidden tests passed; `full` shows
+ * everything, for after the due date.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Exercise } from './course.ts';
+import type { Graded, TestOutcome } from './grader.ts';
+
+// #region X-report
+// unwoven: course tooling; the README's course section describes the outputs.
+
+export type View = 'student' | 'instructor' | 'full';
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Where the book explains an exercise, as a site link. */
+export function chapterLink(e: Exercise): string {
+  return `${e.chapter.replace(/^chapters\//, '').replace(/\.md$/, '.html')}#${e.id}`;
+}
+
+/** The lines under a test that did not pass. */
+function explain(t: TestOutcome, e: Exercise, view: View): string[] {
+  const out: string[] = [];
+  const values = !t.hidden || view === 'full';
+  if (t.message) out.push(t.message);
+  if (values && t.detail) out.push(`error    ${t.detail}`);
+  if (values && t.check) out.push(`check    ${t.check}`);
+  if (values && t.expected !== undefined) out.push(`expected ${t.expected}`, `actual   ${t.actual}`);
+  if (t.where) out.push(`at       ${t.where}`);
+  out.push(`read     ${chapterLink(e)}`);
+  return out;
+}
+
+/** The report a person reads: per exercise, per test, with what went wrong indented beneath. */
+export function formatReport(g: Graded, exercises: Exercise[], view: View = 'instructor', extra: string[] = []): string {
+  const out = [`lguest-journey grader · submission ${g.student} · node ${process.versions.node}`, ...extra];
+  if (g.refused) out.push('', `REFUSED: ${g.refused}`);
+  const counts = { PASS: 0, FAIL: 0, TIMEOUT: 0, ERROR: 0 };
+  for (const e of exercises) {
+    const tests = g.outcomes.filter((t) => t.exercise === e.id);
+    const shown = view === 'student' ? tests.filter((t) => !t.hidden) : tests;
+    out.push('', `== ${e.id}: ${e.title} (${e.chapter}) ==`);
+    for (const t of shown) {
+      counts[t.status]++;
+      out.push(`  ${t.status.padEnd(8)} ${`${t.score}/${t.points}`.padStart(4)}  ${t.hidden ? '[hidden] ' : ''}${t.name}`);
+      if (t.status !== 'PASS') for (const l of explain(t, e, view)) out.push(`               ${l}`);
+    }
+    const hidden = tests.filter((t) => t.hidden);
+    if (view === 'student' && hidden.length) out.push(`  ${hidden.length} hidden test${hidden.length === 1 ? '' : 's'} (${sum(hidden.map((t) => t.points))} points): graded, results withheld`);
+    out.push(`  ${e.id}: ${sum(shown.map((t) => t.score))}/${sum(shown.map((t) => t.points))}${view === 'student' && hidden.length ? ' on the public tests' : ''}`);
+  }
+  const shown = view === 'student' ? g.outcomes.filter((t) => !t.hidden) : g.outcomes;
+  const tally = `${shown.length} tests: ${counts.PASS} passed, ${counts.FAIL} failed, ${counts.TIMEOUT} timed out, ${counts.ERROR} errors`;
+  if (view === 'student' && shown.length < g.outcomes.length) {
+    out.push('', `Public tests: ${sum(shown.map((t) => t.score))}/${sum(shown.map((t) => t.points))} · ${tally} · hidden tests carry ${g.max - sum(shown.map((t) => t.points))} more points`);
+  } else {
+    const pct = g.max ? ((100 * g.score) / g.max).toFixed(1) : '0.0';
+    out.push('', `Score: ${g.score}/${g.max} (${pct}%) · ${tally}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/**
+ * Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder
+ * Specifications"). Hidden tests are `after_due_date`, with their status and
+ * the grader's message only; the top-level output, which students see at
+ * once, sums the public tests alone while any test is hidden.
+ */
+export function gradescopeResults(g: Graded, exercises: Exercise[], seconds: number, revealHidden = false): object {
+  const numbers = new Map<string, number>();
+  const hidden = g.outcomes.filter((t) => t.hidden);
+  const pub = g.outcomes.filter((t) => !t.hidden);
+  const output = g.refused
+    ? `Your submission was not graded: ${g.refused}`
+    : hidden.length && !revealHidden
+      ? `Public tests: ${sum(pub.map((t) => t.score))}/${sum(pub.map((t) => t.points))} points. ${hidden.length} hidden tests (${sum(hidden.map((t) => t.points))} points) are graded too; their results appear after the due date.`
+      : `${g.score}/${g.max} points`;
+  return {
+    score: g.score,
+    execution_time: Math.round(seconds),
+    output,
+    output_format: 'text',
+    stdout_visibility: 'hidden',
+    tests: g.outcomes.map((t) => {
+      const n = (numbers.get(t.exercise) ?? 0) + 1;
+      numbers.set(t.exercise, n);
+      const e = exercises.find((x) => x.id === t.exercise)!;
+      return {
+        name: `${t.exercise}: ${t.name}`, number: `${t.exercise.slice(2, 4)}.${n}`, score: t.score, max_score: t.points,
+        status: t.status === 'PASS' ? 'passed' : 'failed',
+        output: [t.status, ...(t.status === 'PASS' ? [] : explain(t, e, revealHidden ? 'full' : 'instructor'))].join('\n'), output_format: 'text',
+        visibility: t.hidden && !revealHidden ? 'after_due_date' : 'visible', tags: [`ch${t.exercise.slice(2, 4)}`, t.exercise],
+      };
+    }),
+  };
+}
+
+/** One CSV row per student: a column per exercise, the total, the most there was, and why a submission was refused. */
+export function csv(graded: Graded[], exercises: Exercise[]): string {
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const rows = [['student', ...exercises.map((e) => e.id), 'total', 'max', 'note'].join(',')];
+  for (const g of graded) {
+    const per = exercises.map((e) => String(sum(g.outcomes.filter((t) => t.exercise === e.id).map((t) => t.score))));
+    rows.push([quote(g.student), ...per, String(g.score), String(g.max), quote(g.refused ?? '')].join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+/** The files for one graded submission in `dir`: the student's report and their results.json. */
+export function writeFeedback(dir: string, g: Graded, exercises: Exercise[], seconds: number, revealHidden = false): void {
+  mkdirSync(dir, { recursive: true });
+  // A folder name is the student's: keep it a plain file name here.
+  const name = g.student.replace(/[^\w.@-]/g, '_').replace(/^\.+/, '_');
+  writeFileSync(join(dir, `${name}.txt`), formatReport(g, exercises, revealHidden ? 'full' : 'student'));
+  writeFileSync(join(dir, `${name}.results.json`), JSON.stringify(gradescopeResults(g, exercises, seconds, revealHidden), null, 2) + '\n');
+}
+// #endregion X-report

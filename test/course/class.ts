@@ -1,0 +1,159 @@
+/*
+ * A class of submissions for the grader's tests, each made from the real
+ * sources: the handout's files with chosen answers between the markers.
+ * Honest ones (the solution, other correct answers, careful mistakes) and
+ * cheats (every attack issue 17 lists), each cheat put where it is
+ * strongest: inside an answer, the only code the grader runs.
+ */
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { handoutText } from '../../src/course/answers.ts';
+import { readCourse, TODO_MODULE, type Course } from '../../src/course/course.ts';
+
+export const root = join(import.meta.dirname, '../..');
+
+/** Answers by exercise: lines to put between its markers (the stub where none is given). */
+export type Answers = Record<string, string[]>;
+
+/** Write a submission into `dir`: the instructor's src/ with every answer file as the handout has it, filled with `answers`. */
+export function writeSubmission(course: Course, dir: string, answers: Answers, base: 'stub' | 'solution' = 'stub'): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(root, 'src'), join(dir, 'src'), { recursive: true });
+  for (const [file, text] of course.sources) {
+    writeFileSync(join(dir, file), handoutText(file, text, course.blocks, course.exercises, TODO_MODULE, (b) => answers[b.id] ?? (base === 'stub' ? b.stub : b.solution)));
+  }
+  return dir;
+}
+
+const EX07_STUB = "  return todo('ex07-address-ok', 'give up');";
+
+/** The cheats, by name: each is answers on the bare skeleton, or a change to how the submission is laid out. */
+export function cheats(markerFile: string): Record<string, { answers?: Answers; layout?: (dir: string) => void; outside?: (dir: string) => void }> {
+  return {
+    // Replace the test registry's push (the issue's seven lines), at module level outside any answer,
+    // and, inside one, tamper with every array push and the grader's host.
+    'registry-push': {
+      outside: (dir) => writeFileSync(join(dir, 'src/hw/pte.ts'), `${readText(dir, 'src/hw/pte.ts')}
+const reg = ((globalThis as any)[Symbol.for('lguest-journey.grader.tests')] ??= []) as any[];
+reg.push = (t: any) => Array.prototype.push.call(reg, { ...t, fn: () => {} });
+`),
+      answers: {
+        'ex07-address-ok': [
+          "  const host = (globalThis as any)[Symbol.for('lguest-journey.grader')];",
+          '  try { host.register = () => {}; } catch { /* frozen */ }',
+          '  Array.prototype.push = function (this: unknown[], ...xs: any[]) { for (const x of xs) if (x && typeof x === "object" && "value" in x) x.value = x.expected; return Array.prototype.unshift.apply(this, xs); } as any;',
+          '  return true;',
+        ],
+      },
+    },
+    // Exercise files that are links to the instructor's.
+    'symlinked-files': {
+      layout: (dir) => {
+        for (const f of ['src/hw/walk-32.ts', 'src/host/guest-memory.ts']) {
+          rmSync(join(dir, f));
+          symlinkSync(join(root, f), join(dir, f));
+        }
+      },
+    },
+    // A detached grandchild that would rewrite results.json (and leave a mark) after the grader exits.
+    'detached-grandchild': {
+      answers: {
+        'ex07-address-ok': [
+          '  try {',
+          "    const cmdline = (process as any).getBuiltinModule('node:fs').readFileSync(`/proc/${process.ppid}/cmdline`, 'utf8');",
+          `    const cp = (process as any).getBuiltinModule('node:child_process');`,
+          `    cp.spawn(process.execPath, ['-e', \`setTimeout(() => require('fs').writeFileSync(${JSON.stringify(markerFile)}, \${JSON.stringify(cmdline)}), 1500)\`], { detached: true, stdio: 'ignore' }).unref();`,
+          '  } catch { /* the sandbox said no */ }',
+          '  return true;',
+        ],
+      },
+    },
+    // Find the instructor's tree (node_modules, the working folder, its known path) and rewrite a hidden test there.
+    'writes-instructor-tree': {
+      answers: {
+        'ex07-address-ok': [
+          "  const fs = (process as any).getBuiltinModule('node:fs');",
+          `  for (const p of [${JSON.stringify(join(root, 'test/exercises/ex07-address-ok.hidden.test.ts'))}, ${JSON.stringify(join(root, 'node_modules/.cheat'))}, process.cwd() + '/../node_modules/.cheat', process.cwd() + '/test.mjs', ${JSON.stringify(markerFile)}]) {`,
+          "    try { fs.writeFileSync(p, 'export {};'); } catch { /* read-only */ }",
+          '  }',
+          EX07_STUB,
+        ],
+      },
+    },
+    // Turn assertions into no-ops.
+    'patches-assert': {
+      answers: {
+        'ex07-address-ok': [
+          "  for (const name of ['node:assert', 'node:assert/strict']) {",
+          '    const a = (process as any).getBuiltinModule(name);',
+          "    for (const k of ['equal', 'deepEqual', 'strictEqual', 'deepStrictEqual', 'ok', 'fail']) try { a[k] = () => {}; } catch { /* frozen */ }",
+          '  }',
+          '  return addr >= 0;',
+        ],
+      },
+    },
+    // Read the bundle (hidden test code, other exercises' solutions) and throw it out through a public test's error.
+    'leaks-through-error': {
+      answers: {
+        'ex07-address-ok': [
+          "  const text: string = (process as any).getBuiltinModule('node:fs').readFileSync(process.cwd() + '/test.mjs', 'utf8');",
+          "  const wanted = text.split('\\n').filter((l) => /reflect\\(true\\)|100\\.5|0xffffffff|tlbStale = true|setPteAt\\(BOOT_PGDIR/.test(l));",
+          "  throw new Error(wanted.map((l) => l.trim()).join(' '));",
+        ],
+      },
+    },
+    // src/ is a link out of the tree, or to the instructor's own src/.
+    'src-links-out': { layout: (dir) => { rmSync(join(dir, 'src'), { recursive: true }); symlinkSync('/tmp', join(dir, 'src')); } },
+    'src-links-instructor': { layout: (dir) => { rmSync(join(dir, 'src'), { recursive: true }); symlinkSync(join(root, 'src'), join(dir, 'src')); } },
+    // Memory: one 4 GiB Buffer, and 1.5 GiB of filled ones.
+    'buffer-4gib': { answers: { 'ex07-address-ok': ['  return Buffer.alloc(4 * 2 ** 30).length > addr;'] } },
+    'buffers-filled': { answers: { 'ex12-pae-reload': ['    const keep: Buffer[] = [];', '    for (let i = 0; i < 24; i++) keep.push(Buffer.alloc(64 << 20, 1));', '    g.tlbStale = keep.length > 0;'] } },
+    // Loops and waits.
+    'infinite-loop': { answers: { 'ex05-large-page': ['  for (;;) out.pageBase = high;'] } },
+    'sleeps-forever': { answers: { 'ex06-tlb-flush': ['    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);'] } },
+    'syntax-error': { answers: { 'ex03-rights': ['  return (rights & p.need) === p.need && (;'] } },
+    // Kill the grader, or wake a debugger in it.
+    'kills-grader': { answers: { 'ex07-address-ok': ["  try { (process as any)._debugProcess(process.ppid); } catch { /* gone */ }", "  process.kill(process.ppid, 'SIGKILL');", '  return true;'] } },
+  };
+}
+
+/** Honest submissions: the solution, other right answers, and mistakes that must cost points in their own exercise only. */
+export const honest: Record<string, { answers: Answers; base: 'stub' | 'solution' }> = {
+  full: { answers: {}, base: 'solution' },
+  'other-right-answers': {
+    base: 'solution',
+    answers: {
+      'ex02-walk': ['  const table = (pde >>> 12) * 4096;', '  const pteAddr = table + 4 * ((vaddr >>> 12) % 1024);'],
+      'ex03-rights': ['  if ((rights & p.need) !== p.need) return false;', '  return !(rights & p.forbid);'],
+      'ex07-address-ok': ['  if (!Number.isSafeInteger(addr) || addr < 0 || len < 0) return false;', '  const end = addr + len;', '  return end >= addr && end <= g.pfnLimit * 4096;'],
+    },
+  },
+  'ex02-signed': { base: 'solution', answers: { 'ex02-walk': ['  const pteAddr = (pde & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4;'] } },
+  'ex11-wrong-address': { base: 'solution', answers: { 'ex11-kmap-fix': ['  else k.pv.setPteAt(BOOT_PGDIR, PAGE_OFFSET + gpa, fixmapPte(k, vaddr), pte);'] } },
+  'ex11-process-pgdir': { base: 'solution', answers: { 'ex11-kmap-fix': ['  else k.pv.setPteAt(k.current.pgdir, vaddr, fixmapPte(k, vaddr), pte);'] } },
+  'ex11-slot-0': { base: 'solution', answers: { 'ex11-kmap-fix': ['  else k.pv.setPteAt(BOOT_PGDIR, kmapSlotAddr(KM_USER0), fixmapPte(k, vaddr), pte);'] } },
+  'ex04-forgets-dirty': { base: 'solution', answers: { 'ex04-dirty': ['  const pteAfter = pte | PTE_A;'] } },
+  throws: { base: 'solution', answers: { 'ex08-write-protect': ['  if (gpte & PTE_D) return gpteToSpte(g, gpte, true);', '  throw new TypeError(`no idea what to do with 0x${gpte.toString(16)}`);'] } },
+  skeleton: { answers: {}, base: 'stub' },
+};
+
+function readText(dir: string, file: string): string {
+  return readFileSync(join(dir, file), 'utf8');
+}
+
+/** Build the whole class in `dir`: one folder per submission. */
+export function writeClass(dir: string, markerFile: string): { course: Course; names: string[] } {
+  const course = readCourse(root);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, h] of Object.entries(honest)) writeSubmission(course, join(dir, name), h.answers, h.base);
+  for (const [name, c] of Object.entries(cheats(markerFile))) {
+    const at = writeSubmission(course, join(dir, name), c.answers ?? {});
+    c.outside?.(at);
+    c.layout?.(at);
+  }
+  // Not submissions at all, which still get a row each.
+  writeFileSync(join(dir, 'a-plain-file'), 'not a folder');
+  mkdirSync(join(dir, 'no-src'));
+  return { course, names: [...Object.keys(honest), ...Object.keys(cheats(markerFile)), 'a-plain-file', 'no-src'].sort() };
+}
