@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { build } from 'esbuild';
 import { SourceMap } from 'node:module';
 import { parseAnswers, splice, type Answer, type Choice, type Spliced } from './answers.ts';
 import { blankExpectations, bootCode, bundleTests, isBundleError, type BundleError } from './bundle.ts';
@@ -74,8 +75,12 @@ function blankedTest(course: Course, file: string): string {
   return blanked.get(key)!;
 }
 
-/** Bundle `exercise`'s tests with each block chosen by `choose`. */
-async function bundleExercise(course: Course, exercise: string, choose: (b: ExerciseBlock, nth: number) => Choice) {
+/**
+ * Bundle `exercise`'s tests with each block chosen by `choose`, the tests'
+ * expected values blanked (unless `blank` is false: the reference run, where
+ * no submission code runs, checks them).
+ */
+async function bundleExercise(course: Course, exercise: string, choose: (b: ExerciseBlock, nth: number) => Choice, blank = true) {
   const origins: Origins = new Map();
   const spliced = new Map<string, string>();
   for (const [file, text] of course.sources) {
@@ -84,7 +89,7 @@ async function bundleExercise(course: Course, exercise: string, choose: (b: Exer
     origins.set(file, s.origin);
   }
   const tests = course.testFiles.get(exercise) ?? [];
-  const texts = new Map(tests.map((f) => [f, blankedTest(course, f)] as const));
+  const texts = new Map(tests.map((f) => [f, blank ? blankedTest(course, f) : undefined] as const));
   return { bundle: await bundleTests(course.root, tests, (f) => spliced.get(f) ?? texts.get(f)), origins };
 }
 
@@ -97,21 +102,25 @@ async function runExercise(course: Course, exercise: string, choose: (b: Exercis
   return { run, origins };
 }
 
-/** A digest of everything a course run depends on: Node, the grader's code, the sources and the tests. */
-const digests = new Map<string, string>();
-function courseDigest(root: string): string {
-  if (digests.has(root)) return digests.get(root)!;
-  const h = createHash('sha256').update(process.version);
-  const add = (dir: string) => {
-    for (const d of readdirSync(dir, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
-      const p = join(dir, d.name);
-      if (d.isDirectory()) add(p);
-      else if (/\.(ts|json)$/.test(d.name)) h.update(relative(root, p)).update('\0').update(readFileSync(p)).update('\0');
-    }
-  };
-  add(dirname(fileURLToPath(import.meta.url)));
-  for (const d of ['src', 'test/support', 'test/exercises', 'course']) if (existsSync(join(root, d))) add(join(root, d));
-  digests.set(root, h.digest('hex'));
+/**
+ * A digest of everything a course run depends on: Node, the grader's code
+ * that makes and judges a run, and every file the exercises' tests reach
+ * (esbuild follows their imports once a session), with the exercise list.
+ */
+const digests = new Map<string, Promise<string>>();
+function courseDigest(course: Course): Promise<string> {
+  const { root } = course;
+  if (!digests.has(root)) {
+    digests.set(root, (async () => {
+      const h = createHash('sha256').update(process.version);
+      const here = dirname(fileURLToPath(import.meta.url));
+      for (const f of ['answers.ts', 'bundle.ts', 'course.ts', 'grader.ts', 'sandbox-child.ts', 'sandbox.ts', 'show.ts', 'todo.ts']) h.update(f).update(readFileSync(join(here, f)));
+      const tests = [...course.testFiles.values()].flat();
+      const r = await build({ absWorkingDir: root, entryPoints: tests, bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent', outdir: join(root, '.digest') });
+      for (const f of [...Object.keys(r.metafile.inputs).sort(), 'course/exercises.json']) h.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
+      return h.digest('hex');
+    })());
+  }
   return digests.get(root)!;
 }
 
@@ -122,14 +131,14 @@ function courseDigest(root: string): string {
  * (.cache/course-runs), written by the grader only; a student's own answer
  * never comes from it.
  */
-async function courseRun(course: Course, exercise: string, choose: (b: ExerciseBlock) => Choice, what: 'solution' | 'stub', limits: SandboxLimits, useCache: boolean): Promise<ExerciseRun> {
-  const file = join(course.root, '.cache/course-runs', `${createHash('sha256').update(`${courseDigest(course.root)}\0${exercise}\0${what}`).digest('hex')}.json`);
+async function courseRun(course: Course, exercise: string, choose: (b: ExerciseBlock) => Choice, what: string, limits: SandboxLimits, useCache: boolean): Promise<ExerciseRun> {
+  const file = join(course.root, '.cache/course-runs', `${createHash('sha256').update(`${await courseDigest(course)}\0${exercise}\0${what}`).digest('hex')}.json`);
   type Saved = { loaded: ExerciseRun['loaded']; results: [number, { record?: TestRecord; stopped?: { why: StopReason; detail: string } }][]; map: unknown };
   if (useCache && existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Saved;
     return { loaded: saved.loaded, results: new Map(saved.results), map: new SourceMap(saved.map as never) };
   }
-  const { bundle } = await bundleExercise(course, exercise, choose);
+  const { bundle } = await bundleExercise(course, exercise, choose, what !== 'reference');
   if (isBundleError(bundle)) return { bundleError: bundle, results: new Map() };
   const run = await runBundle(bundle.code, limits, null);
   run.map = bundle.map;
@@ -208,7 +217,7 @@ export async function loadCourse(root: string, o: GradeOptions = DEFAULT_OPTIONS
 
 async function loadCourseRuns(root: string, o: GradeOptions): Promise<{ course: Course; runs: Map<string, ExerciseRun> }> {
   const course = readCourse(root);
-  const runs = await mapLimit(course.exercises, networkCut() ? o.parallel : 1, async (e) => ({ e, run: await courseRun(course, e.id, () => ({ kind: 'solution' }), 'solution', o.limits, o.cache) }));
+  const runs = await mapLimit(course.exercises, networkCut() ? o.parallel : 1, async (e) => ({ e, run: await courseRun(course, e.id, () => ({ kind: 'solution' }), 'reference', o.limits, o.cache) }));
   const problems: string[] = [];
   for (const { e, run } of runs) {
     if (run.bundleError) problems.push(`${e.id}: the reference does not bundle: ${run.bundleError.file}:${run.bundleError.line}: ${run.bundleError.text}`);
@@ -218,7 +227,10 @@ async function loadCourseRuns(root: string, o: GradeOptions): Promise<{ course: 
       if (t.exercise !== e.id) problems.push(`${e.id}: test "${t.name}" is registered for ${t.exercise}`);
       if (!r?.record || r.record.error) problems.push(`${e.id}: on the reference solution, "${t.name}" ${r?.stopped ? `was stopped: ${r.stopped.detail}` : `threw ${r?.record?.error?.name}: ${r?.record?.error?.message}`}`);
       else if (!r.record.seen.length) problems.push(`${e.id}: "${t.name}" looks at nothing (no see.* call)`);
-      else course.tests.push({ exercise: e.id, index, name: t.name, hidden: t.hidden, points: t.points, checks: r.record.seen.map((s) => ({ kind: s.kind, label: s.label })), reference: r.record.seen.map((s) => s.value) });
+      else if (r.record.seen.some((s) => !same(s.value, s.expected))) {
+        const s = r.record.seen.find((x) => !same(x.value, x.expected))!;
+        problems.push(`${e.id}: on the reference solution, "${t.name}" sees ${show(s.value, s.kind)} for "${s.label}", where the test expects ${show(s.expected, s.kind)}`);
+      } else course.tests.push({ exercise: e.id, index, name: t.name, hidden: t.hidden, points: t.points, checks: r.record.seen.map((s) => ({ kind: s.kind, label: s.label })), reference: r.record.seen.map((s) => s.value) });
     });
     const points = course.tests.filter((t) => t.exercise === e.id).reduce((n, t) => n + t.points, 0);
     if (!problems.length && points !== e.points) problems.push(`${e.id}: course/exercises.json says ${e.points} points, its tests carry ${points}`);
@@ -441,6 +453,19 @@ export class Grader {
     return graded(student, course, outcomes.flat());
   }
 
+  /**
+   * Run `exercise`'s tests with only the exercises in `solved` holding their
+   * solutions and every other block its stub (`exercise` itself included
+   * unless it is in `solved`): what a student sees who has done just those.
+   * Returns each test's verdict against the reference.
+   */
+  async withSolved(exercise: string, solved: Set<string>): Promise<TestOutcome[]> {
+    const choose = (b: ExerciseBlock): Choice => (solved.has(b.id) ? { kind: 'solution' } : { kind: 'stub' });
+    const run = await this.lanes.run(() => courseRun(this.course, exercise, choose, `solved:${[...solved].sort().join(',')}`, this.options.limits, this.options.cache));
+    const c: VerdictContext = { exercise, run, origins: new Map(), answers: [], secrets: [], limits: this.options.limits };
+    return this.course.tests.filter((t) => t.exercise === exercise).map((t) => verdict(t, t.reference, c));
+  }
+
   /** Grade the submission in folder `dir` (its src/). Never throws for anything the submission holds. */
   async gradeFolder(dir: string, student = basename(dir)): Promise<Graded> {
     let files: Map<string, string>;
@@ -462,6 +487,7 @@ export class Grader {
     }
   }
 }
+
 // #endregion X-grader
 
 // #region X-self-check

@@ -45,11 +45,13 @@ export interface BootOptions {
   pae?: boolean;
   /** Host frames kept for shadow pages (initGuest's default when absent). */
   hostPages?: number;
+  /** Set the kernel stack (the default): pinning it makes the Host take faults at boot. */
+  stack?: boolean;
 }
 
 const KINDS: Record<string, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
 
-/** A Guest of `pages` pages, booted: LGUEST_INIT made, a one-page stack set. */
+/** A Guest of `pages` pages, booted: LGUEST_INIT made, a one-page stack set (unless `options.stack` is false). */
 export function bootGuest(pages = 256, kernelFlags = PTE_P | PTE_RW, seed = 1, options: BootOptions = {}): TestGuest {
   let memory!: PhysicalMemory;
   let base = 0;
@@ -120,7 +122,7 @@ export function bootGuest(pages = 256, kernelFlags = PTE_P | PTE_RW, seed = 1, o
   };
   hypercall(g0, LHCALL_LGUEST_INIT, LGUEST_DATA);
   // A one-page kernel stack at the top of the kernel's first 4 MiB… of the frame below the directory.
-  hypercall(g0, LHCALL_SET_STACK, PAGE_OFFSET + 0x8000, 1);
+  if (options.stack !== false) hypercall(g0, LHCALL_SET_STACK, PAGE_OFFSET + 0x8000, 1);
   return t;
 }
 

@@ -1,0 +1,103 @@
+/*
+ * Does the handout give an answer away? A solution line may stand in the
+ * student's tree word for word, or nearly so: the same computation with the
+ * variables renamed, the parentheses moved, a `>>> 0` dropped. Lines are
+ * compared as canonical tokens: numbers by value, local names as one
+ * placeholder, constants and property names as they are, parentheses and
+ * `>>> 0` gone. A solution line of six or more such tokens found inside a
+ * line of the handout is a leak.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ExerciseBlock } from '../markers/markers.ts';
+
+// #region X-leaks
+// unwoven: course tooling; the handout generator's last proof.
+const TOKEN = /0x[\da-fA-F_]+|\d[\d_]*(?:\.\d+)?|[A-Za-z_$][\w$]*|>>>=?|>>=?|<<=?|===|!==|==|!=|<=|>=|&&|\|\||\?\?|=>|[-+*/%&|^!~?:<>=,.[\]]/g;
+const KEYWORDS = new Set(['if', 'else', 'return', 'const', 'let', 'var', 'for', 'of', 'in', 'true', 'false', 'null', 'undefined', 'new', 'typeof', 'while', 'break', 'continue', 'this']);
+const MIN_TOKENS = 6;
+
+/** A line as canonical tokens (see above), joined by spaces. */
+export function canonical(line: string): string {
+  const raw = line.replace(/\/\/.*$/, '').match(TOKEN) ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const t = raw[i]!;
+    if (t === '>>>' && raw[i + 1] === '0') {
+      i++;
+      continue;
+    }
+    if (/^0x/i.test(t)) out.push(String(parseInt(t.replace(/_/g, ''), 16)));
+    else if (/^\d/.test(t)) out.push(String(Number(t.replace(/_/g, ''))));
+    // A name is kept when it means something beyond this line: a keyword, a constant, a property, a function called.
+    else if (/^[A-Za-z_$]/.test(t)) out.push(KEYWORDS.has(t) || /^[A-Z][A-Z0-9_]*$/.test(t) || raw[i - 1] === '.' || raw[i + 1] === '(' ? t : 'v');
+    else out.push(t);
+  }
+  return out.join(' ');
+}
+
+export interface Fingerprint {
+  id: string;
+  /** The solution line as written. */
+  text: string;
+  tokens: string;
+}
+
+/** Tokens that say something: operators, numbers, constants and keywords (not names, not punctuation). */
+const strong = (tokens: string[]) => tokens.filter((t) => !/^(v|[,.()[\]])$/.test(t) && !/^[a-z]/.test(t) || KEYWORDS.has(t)).length;
+
+/**
+ * The solution lines worth looking for, as the part that computes: what is
+ * assigned or returned (a different name on the left hides nothing). A
+ * fingerprint has six tokens or more, three of them telling; a bare loop
+ * header (`for (let i = 0; i < n; i++) {`) is boilerplate, not an answer.
+ */
+export function fingerprints(blocks: ExerciseBlock[]): Fingerprint[] {
+  const prints: Fingerprint[] = [];
+  for (const b of blocks) {
+    for (const text of b.solution) {
+      const all = canonical(text).split(' ').filter(Boolean);
+      let core = all;
+      const eq = all.indexOf('=');
+      if (eq > 0 && all.slice(0, eq).every((t) => /^(const|let|var|v|\.)$/.test(t) || (/^[a-zA-Z_$][\w$]*$/.test(t) && !KEYWORDS.has(t)))) core = all.slice(eq + 1);
+      else if (all[0] === 'return') core = all.slice(1);
+      const pick = [core, all].find((t) => t.length >= MIN_TOKENS && strong(t) >= 3);
+      if (!pick || /^for\b.*\{$/.test(text.trim())) continue;
+      prints.push({ id: b.id, text: text.trim(), tokens: pick.join(' ') });
+    }
+  }
+  return prints;
+}
+
+export interface Leak {
+  file: string;
+  line: number;
+  id: string;
+  solution: string;
+  found: string;
+}
+
+/** Every line under `dir` (text files; HTML read as text) holding a fingerprint. */
+export function findLeaks(dir: string, prints: Fingerprint[]): Leak[] {
+  const leaks: Leak[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (name === 'node_modules' || name === '.git') continue;
+      if (statSync(p).isDirectory()) {
+        walk(p);
+        continue;
+      }
+      if (!/\.(ts|md|html|json|js|mjs|txt|map|yaml|css)$/.test(name)) continue;
+      let text = readFileSync(p, 'utf8');
+      if (name.endsWith('.html')) text = text.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+      text.split('\n').forEach((l, i) => {
+        const c = ` ${canonical(l)} `;
+        for (const f of prints) if (c.includes(` ${f.tokens} `)) leaks.push({ file: relative(dir, p), line: i + 1, id: f.id, solution: f.text, found: l.trim() });
+      });
+    }
+  };
+  walk(dir);
+  return leaks;
+}
+// #endregion X-leaks
