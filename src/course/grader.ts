@@ -8,7 +8,7 @@
  * says can make a test pass: only returning the right values can.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -125,6 +125,24 @@ function courseDigest(course: Course): Promise<string> {
 }
 
 /**
+ * Where this course's runs are kept: .cache/course-runs/<digest>. Folders of
+ * other digests (older sources, another grader) are removed the first time.
+ */
+const runDirs = new Map<string, Promise<string>>();
+export function courseRunsDir(course: Course): Promise<string> {
+  if (!runDirs.has(course.root)) {
+    runDirs.set(course.root, courseDigest(course).then((digest) => {
+      const base = join(course.root, '.cache/course-runs');
+      const dir = join(base, digest.slice(0, 24));
+      if (existsSync(base)) for (const d of readdirSync(base)) if (join(base, d) !== dir) rmSync(join(base, d), { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    }));
+  }
+  return runDirs.get(course.root)!;
+}
+
+/**
  * A run of course-authored code only (every block holds its solution, or
  * this exercise holds its stub), from the cache when it ran before with the
  * same sources, tests, grader and Node. The cache is the instructor's
@@ -132,7 +150,7 @@ function courseDigest(course: Course): Promise<string> {
  * never comes from it.
  */
 async function courseRun(course: Course, exercise: string, choose: (b: ExerciseBlock) => Choice, what: string, limits: SandboxLimits, useCache: boolean): Promise<ExerciseRun> {
-  const file = join(course.root, '.cache/course-runs', `${createHash('sha256').update(`${await courseDigest(course)}\0${exercise}\0${what}`).digest('hex')}.json`);
+  const file = join(await courseRunsDir(course), `${exercise}.${/^[\w-]+$/.test(what) ? what : createHash('sha256').update(what).digest('hex').slice(0, 16)}.json`);
   type Saved = { loaded: ExerciseRun['loaded']; results: [number, { record?: TestRecord; stopped?: { why: StopReason; detail: string } }][]; map: unknown };
   if (useCache && existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Saved;

@@ -1,0 +1,122 @@
+/*
+ * The student handout, generated for real with every proof it makes (the
+ * same run as npm run course:handout), and the rules that keep its --out
+ * from ever touching the repository.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { parseAnswers } from '../../src/course/answers.ts';
+import { HANDOUT_MARK, refuseOut, writeHandout } from '../../src/course/handout.ts';
+import { parseExercises } from '../../src/markers/markers.ts';
+import { root } from './class.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'handout-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('where a handout may go', () => {
+  test('never the repository, a folder holding it, or one inside it but under dist/', () => {
+    expect(refuseOut(root, root)).toMatch(/is the repository itself$/);
+    expect(refuseOut(root, join(root, '.'))).toMatch(/is the repository itself$/);
+    expect(refuseOut(root, dirname(root))).toMatch(/holds the repository/);
+    expect(refuseOut(root, '/')).toMatch(/holds the repository/);
+    expect(refuseOut(root, join(root, 'src'))).toMatch(/is inside the repository/);
+    expect(refuseOut(root, join(root, 'handout'))).toMatch(/is inside the repository/);
+    expect(refuseOut(root, join(root, 'dist'))).toMatch(/is the build folder itself/);
+    expect(refuseOut(root, join(root, 'dist/handout'))).toBeNull();
+    // A link to the repository is the repository.
+    symlinkSync(root, join(work, 'link'));
+    expect(refuseOut(root, join(work, 'link'))).toMatch(/is the repository itself$/);
+    expect(refuseOut(root, join(work, 'link/dist/handout'))).toBeNull();
+  });
+
+  test('never a file, a link, or a folder with something in it that is not an earlier handout', () => {
+    writeFileSync(join(work, 'a-file'), 'x');
+    expect(refuseOut(root, join(work, 'a-file'))).toMatch(/is a file$/);
+    mkdirSync(join(work, 'full'));
+    writeFileSync(join(work, 'full/notes.txt'), 'mine');
+    expect(refuseOut(root, join(work, 'full'))).toMatch(/is not empty and holds no earlier handout/);
+    symlinkSync(join(work, 'full'), join(work, 'link-to-full'));
+    expect(refuseOut(root, join(work, 'link-to-full'))).toMatch(/is a symbolic link$/);
+    mkdirSync(join(work, 'earlier'));
+    writeFileSync(join(work, 'earlier', HANDOUT_MARK), '');
+    writeFileSync(join(work, 'earlier/old.txt'), 'old');
+    expect(refuseOut(root, join(work, 'earlier'))).toBeNull();
+    expect(refuseOut(root, join(work, 'new'))).toBeNull();
+  });
+
+  test('npm run course:handout -- --out . refuses, exits 2, and deletes nothing', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/handout.ts', '--out', '.'], { cwd: root, encoding: 'utf8', env: { ...process.env, INIT_CWD: root } });
+    expect([r.status, r.stderr.trim()]).toEqual([2, `course:handout: --out ${root} is the repository itself`]);
+    for (const f of ['.git', 'package.json', 'src/hw/walk-32.ts']) expect(existsSync(join(root, f)), f).toBe(true);
+  });
+});
+
+describe('the handout', () => {
+  const out = join(work, 'handout');
+  let report: Awaited<ReturnType<typeof writeHandout>>;
+  const log: string[] = [];
+
+  test('is written and proved, every proof made', async () => {
+    report = await writeHandout(root, out, { log: (l) => log.push(l) });
+    expect(report.errors).toEqual([]);
+    expect(report.proofs).toEqual([
+      expect.stringMatching(/^no solution line or near copy of one in the handout, but \d+ course\/known-leaks\.json owns up to$/),
+      expect.stringMatching(/^graded as it stands: all \d+ tests \(public and hidden\) fail, each at its own exercise's TODO$/),
+      expect.stringMatching(/^with the solutions between the markers: (\d+)\/\1$/),
+      'in order: each exercise\'s public tests stop at its own TODO with only what it needs done, and pass once it is done',
+      expect.stringMatching(/^npm run grade -- \. on the stubs: \d+ public tests, each stopped at a TODO$/),
+      expect.stringMatching(/^every example runs to its end or stops at a TODO: 00-first-walk \(TODO\), /),
+      'npm run practice works on the stubs (chapter 3\'s seed 11, with its answers)',
+      'the handout type-checks',
+      expect.stringMatching(/^npm test in the handout: \d+ public tests, each stopped at a TODO$/),
+    ]);
+    // It says what it is doing as it goes.
+    expect(log.length).toBeGreaterThanOrEqual(6);
+    // The answers the handout still gives away are exactly the ones owned up to, each named.
+    expect(report.acknowledged.map((a) => a.split(':')[0]).sort()).toEqual(['src/guest/kernel.ts', 'src/host/pae.ts', 'src/host/pae.ts', 'src/host/shadow-walk.ts', 'src/host/shadow-walk.ts', 'src/hw/walk-32.ts', 'src/hw/walk-pae.ts', 'src/tools/builder.ts', 'src/tools/builder.ts', 'test/support/guest.ts', 'test/support/guest.ts', 'test/support/guest.ts']);
+  });
+
+  test('stands alone: its own package files with only what students need, no link, no hidden test, no solution marker', () => {
+    const pkg = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
+    expect(Object.keys(pkg.devDependencies)).toEqual(['@types/node', 'esbuild', 'tsx', 'typescript', 'vitest']);
+    expect(pkg.scripts).toMatchObject({ test: 'vitest run', grade: 'tsx scripts/self-check.ts', practice: 'tsx scripts/practice.ts' });
+    const lock = JSON.parse(readFileSync(join(out, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    expect(lock.packages['']).toMatchObject({ name: 'lguest-journey-handout', devDependencies: pkg.devDependencies });
+    for (const gone of ['typedoc', 'markdown-it', 'playwright-core', 'shiki', '@stryker-mutator/core']) expect(lock.packages[`node_modules/${gone}`], gone).toBeUndefined();
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const n of readdirSync(join(out, d))) {
+        const rel = d ? `${d}/${n}` : n;
+        expect(lstatSync(join(out, rel)).isSymbolicLink(), rel).toBe(false);
+        if (lstatSync(join(out, rel)).isDirectory()) walk(rel);
+        else files.push(rel);
+      }
+    };
+    walk('');
+    expect(files.some((f) => f.includes('.hidden.'))).toBe(false);
+    expect(files.some((f) => f.startsWith('node_modules') || f.startsWith('src/literate') || f.startsWith('test/course'))).toBe(false);
+    for (const f of files.filter((x) => x.endsWith('.ts'))) {
+      const text = readFileSync(join(out, f), 'utf8');
+      expect(parseExercises(f, text.split('\n')).blocks, f).toEqual([]);
+      // (The marker parser's own comment shows the markers.)
+      if (!f.startsWith('src/markers/')) expect(text, f).not.toMatch(/BEGIN SOLUTION|END STUB/);
+    }
+    // Every exercise has its markers, around its stub.
+    const answers = files.filter((f) => f.startsWith('src/')).flatMap((f) => parseAnswers(f, readFileSync(join(out, f), 'utf8')).answers);
+    const exercises = (JSON.parse(readFileSync(join(out, 'course/exercises.json'), 'utf8')) as { exercises: { id: string }[] }).exercises;
+    expect(new Set(answers.map((a) => a.id))).toEqual(new Set(exercises.map((e) => e.id)));
+    expect(answers.every((a) => a.lines.some((l) => /\btodo\(/.test(l)))).toBe(true);
+  });
+
+  test('tells a student what the course is, the exercises in order with what each needs, and how to test, grade and submit', () => {
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readme).toContain('| 3 | `ex04-dirty` | Set Accessed and Dirty | chapters/04-accessed-dirty.md | 5 | `ex02-walk`, `ex03-rights` |');
+    for (const s of ['npm ci', 'npm test', 'npx vitest run test/exercises/ex02-walk.public.test.ts', 'npm run grade -- .', 'npm run practice -- --seed 7', '## Submitting', 'between the two marker lines']) expect(readme, s).toContain(s);
+    // An earlier handout is replaced, not merged into.
+    writeFileSync(join(out, 'stale.txt'), 'from before');
+    expect(refuseOut(root, out)).toBeNull();
+  });
+});
