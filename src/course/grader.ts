@@ -262,12 +262,20 @@ function answerKey(exercise: string, lines: string[][]): string {
   return `${exercise}\0${JSON.stringify(lines)}`;
 }
 
-/** Texts a message from the sandbox must never carry: solution lines and hidden tests' lines. */
+/**
+ * Texts a message from the sandbox must never carry: solution lines, and
+ * the hidden tests' lines (as written and as the sandbox has them, blanked),
+ * their string literals (labels, names) and so their questions.
+ */
 function secretsOf(course: Course): string[] {
   const norm = (l: string) => l.trim().replace(/\s+/g, ' ');
   const lines = course.blocks.flatMap((b) => b.solution.map(norm)).filter((l) => l.length >= 8);
   for (const files of course.testFiles.values()) {
-    for (const f of files.filter((x) => x.includes('.hidden.'))) lines.push(...readFileSync(join(course.root, f), 'utf8').split('\n').map(norm).filter((l) => l.length >= 12));
+    for (const f of files.filter((x) => x.includes('.hidden.'))) {
+      const text = readFileSync(join(course.root, f), 'utf8');
+      for (const t of [text, blankedTest(course, f)]) lines.push(...t.split('\n').map(norm).filter((l) => l.length >= 12 && !/^(import |const t = |t\(|}\);?$)/.test(l)));
+      lines.push(...[...text.matchAll(/'((?:[^'\\\n]|\\.){8,})'/g)].map((m) => m[1]!.replace(/\\'/g, "'")).filter((l) => !l.startsWith('.')));
+    }
   }
   return [...new Set(lines)];
 }

@@ -164,7 +164,7 @@ function dumpTables(memory: PhysicalMemory, cr3: number, pae: boolean): string[]
  * below (and every seed a chapter names).
  */
 export const BANK_FILE = 'course/practice-bank.json';
-export const BANK_SEEDS = 32;
+export const BANK_SEEDS = 16;
 
 export interface Bank {
   seeds: number[];
