@@ -105,7 +105,7 @@ async function runExercise(course: Course, exercise: string, choose: (b: Exercis
 /**
  * A digest of everything a course run depends on: Node, the grader's code
  * that makes and judges a run, and every file the exercises' tests reach
- * (esbuild follows their imports once a session), with the exercise list.
+ * (esbuild follows their imports once a session).
  */
 const digests = new Map<string, Promise<string>>();
 function courseDigest(course: Course): Promise<string> {
@@ -117,7 +117,7 @@ function courseDigest(course: Course): Promise<string> {
       for (const f of ['answers.ts', 'bundle.ts', 'course.ts', 'grader.ts', 'sandbox-child.ts', 'sandbox.ts', 'show.ts', 'todo.ts']) h.update(f).update(readFileSync(join(here, f)));
       const tests = [...course.testFiles.values()].flat();
       const r = await build({ absWorkingDir: root, entryPoints: tests, bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent', outdir: join(root, '.digest') });
-      for (const f of [...Object.keys(r.metafile.inputs).sort(), 'course/exercises.json']) h.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
+      for (const f of Object.keys(r.metafile.inputs).sort()) h.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
       return h.digest('hex');
     })());
   }
