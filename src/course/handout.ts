@@ -29,7 +29,7 @@ import { build } from 'esbuild';
 import { handoutText, stubLines } from './answers.ts';
 import { readCourse, TODO_MODULE, type Course, type Exercise } from './course.ts';
 import { DEFAULT_OPTIONS, Grader, selfCheck, type GradeOptions } from './grader.ts';
-import { fingerprints, findLeaks, type Leak } from './leaks.ts';
+import { fingerprints, findLeaks, findLeaksIn, textFiles, type Leak } from './leaks.ts';
 import { BANK_FILE, BANK_SEEDS, makeBank } from './practice.ts';
 
 // #region X-handout
@@ -309,6 +309,11 @@ export default defineConfig({
   for (const [id, list] of Object.entries(known)) for (const f of list) if (!leaks.some((l) => l.id === id && l.file === f)) report.errors.push(`course/known-leaks.json owns up to ${id} in ${f}, which no longer gives it away: take it off the list`);
   writeFileSync(join(out, 'README.md'), studentReadme(exercises, report.acknowledged));
   if (!leaks.some((l) => !owned(l))) report.proofs.push(`no solution line or near copy of one in the handout${report.acknowledged.length ? `, but ${report.acknowledged.length} course/known-leaks.json owns up to` : ''}`);
+  // The student edition of the site shows every source of the tree, stubbed, and the docs: none may give an answer away either.
+  const siteSources = ['src', 'docs'].filter((d) => existsSync(join(root, d))).flatMap((d) => [...textFiles(root, d)]).map((t) => (course.sources.has(t.file) ? { file: t.file, text: handoutText(t.file, t.text, blocks, exercises, TODO_MODULE) } : t));
+  const siteLeaks = findLeaksIn(siteSources, fingerprints(blocks)).filter((l) => !owned(l) && !leaks.some((h) => h.file === l.file && h.line === l.line));
+  for (const l of siteLeaks) report.errors.push(`${l.file}:${l.line}: leak (shown in the student edition of the site): ${l.found} (${l.id}'s answer: ${l.solution})`);
+  if (!siteLeaks.length) report.proofs.push(`nor in the sources and docs the student edition of the site shows (${siteSources.length} files)`);
   const links: string[] = [];
   const walk = (d: string) => {
     for (const n of readdirSync(join(out, d))) {

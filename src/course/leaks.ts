@@ -8,7 +8,7 @@
  * line of the handout is a leak.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { ExerciseBlock } from '../markers/markers.ts';
 
 // #region X-leaks
@@ -77,27 +77,34 @@ export interface Leak {
   found: string;
 }
 
-/** Every line under `dir` (text files; HTML read as text) holding a fingerprint. */
-export function findLeaks(dir: string, prints: Fingerprint[]): Leak[] {
+/** Every line of these texts holding a fingerprint. */
+export function findLeaksIn(texts: Iterable<{ file: string; text: string }>, prints: Fingerprint[]): Leak[] {
   const leaks: Leak[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (name === 'node_modules' || name === '.git') continue;
-      if (statSync(p).isDirectory()) {
-        walk(p);
-        continue;
-      }
-      if (!/\.(ts|md|html|json|js|mjs|txt|map|yaml|css)$/.test(name)) continue;
-      let text = readFileSync(p, 'utf8');
-      if (name.endsWith('.html')) text = text.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
-      text.split('\n').forEach((l, i) => {
-        const c = ` ${canonical(l)} `;
-        for (const f of prints) if (c.includes(` ${f.tokens} `)) leaks.push({ file: relative(dir, p), line: i + 1, id: f.id, solution: f.text, found: l.trim() });
-      });
-    }
-  };
-  walk(dir);
+  for (const { file, text } of texts) {
+    text.split('\n').forEach((l, i) => {
+      const c = ` ${canonical(l)} `;
+      for (const f of prints) if (c.includes(` ${f.tokens} `)) leaks.push({ file, line: i + 1, id: f.id, solution: f.text, found: l.trim() });
+    });
+  }
   return leaks;
+}
+
+/** The text files under `dir` (HTML read as text: tags dropped, entities decoded), relative to it. */
+export function* textFiles(dir: string, sub = ''): Generator<{ file: string; text: string }> {
+  for (const name of readdirSync(join(dir, sub)).sort()) {
+    const rel = sub ? `${sub}/${name}` : name;
+    if (name === 'node_modules' || name === '.git') continue;
+    if (statSync(join(dir, rel)).isDirectory()) yield* textFiles(dir, rel);
+    else if (/\.(ts|md|html|json|js|mjs|txt|map|yaml|css)$/.test(name)) {
+      let text = readFileSync(join(dir, rel), 'utf8');
+      if (name.endsWith('.html')) text = text.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+      yield { file: rel, text };
+    }
+  }
+}
+
+/** Every line under `dir` holding a fingerprint. */
+export function findLeaks(dir: string, prints: Fingerprint[]): Leak[] {
+  return findLeaksIn(textFiles(dir), prints);
 }
 // #endregion X-leaks

@@ -64,6 +64,7 @@ describe('the handout', () => {
     expect(report.errors).toEqual([]);
     expect(report.proofs).toEqual([
       expect.stringMatching(/^no solution line or near copy of one in the handout, but \d+ course\/known-leaks\.json owns up to$/),
+      expect.stringMatching(/^nor in the sources and docs the student edition of the site shows \(\d+ files\)$/),
       expect.stringMatching(/^graded as it stands: all \d+ tests \(public and hidden\) fail, each at its own exercise's TODO$/),
       expect.stringMatching(/^with the solutions between the markers: (\d+)\/\1$/),
       'in order: each exercise\'s public tests stop at its own TODO with only what it needs done, and pass once it is done',
