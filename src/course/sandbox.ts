@@ -127,7 +127,7 @@ export function confinement(): string[] {
 }
 
 /** CPU time (ms), RSS (MiB) and scheduler state (R running or runnable, S asleep, …) of process `pid`, or null once it is gone. */
-function usage(pid: number): { cpuMs: number; rssMb: number; state: string } | null {
+function usage(pid: number): { cpuMs: number; userMs: number; rssMb: number; state: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces; fields are counted after its closing parenthesis.
@@ -135,7 +135,7 @@ function usage(pid: number): { cpuMs: number; rssMb: number; state: string } | n
     // utime and stime are in clock ticks, which Linux fixes at 100 a second for user space.
     const ticks = Number(f[11]) + Number(f[12]);
     const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-    return { cpuMs: ticks * 10, rssMb: (rssPages * 4096) / (1 << 20), state: f[0] ?? '?' };
+    return { cpuMs: ticks * 10, userMs: Number(f[11]) * 10, rssMb: (rssPages * 4096) / (1 << 20), state: f[0] ?? '?' };
   } catch {
     return null;
   }
@@ -177,8 +177,9 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
     let bytes = 0;
     let finished = false;
     // The phase being timed: loading (at = null) or one test.
-    let phase: { at: number | null; cpu0: number; wall0: number } = { at: null, cpu0: 0, wall0: Date.now() };
+    let phase: { at: number | null; cpu0: number; user0: number; wall0: number } = { at: null, cpu0: 0, user0: 0, wall0: Date.now() };
     const cpuNow = () => (proc ? usage(child.pid ?? -1)?.cpuMs ?? 0 : 0);
+    const userNow = () => (proc ? usage(child.pid ?? -1)?.userMs ?? 0 : 0);
     const stop = (why: StopReason, detail: string) => {
       if (run.stopped || finished) return;
       run.stopped = { at: phase.at, why, detail };
@@ -193,7 +194,9 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
       if (u) {
         // Memory first: filling memory costs CPU time too, and a hog is a hog.
         if (u.rssMb > limits.memoryMb + RSS_MARGIN_MB) stop('memory', `resident memory passed ${limits.memoryMb + RSS_MARGIN_MB} MiB`);
-        else if (u.cpuMs - phase.cpu0 > budget()) stop('cpu', `${budget()} ms of CPU time`);
+        // The budget is user time: filling memory is mostly the kernel's work (page faults), so a
+        // hog meets its memory cap first however slow the machine; kernel time has four budgets.
+        else if (u.userMs - phase.user0 > budget() || u.cpuMs - phase.cpu0 > 4 * budget()) stop('cpu', `${budget()} ms of CPU time`);
         if (u.state !== 'S' || (asleep && u.cpuMs !== asleep.cpu)) asleep = null;
         else if (!asleep) asleep = { since: Date.now(), cpu: u.cpuMs };
         else if (Date.now() - asleep.since > limits.idleMs) stop('wall', `slept ${limits.idleMs} ms without computing (Atomics.wait? a timer that never fires?)`);
@@ -205,18 +208,18 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
       switch (r.t) {
         case 'loaded':
           run.loaded = r.tests;
-          phase = { at: null, cpu0: cpuNow(), wall0: Date.now() };
+          phase = { at: null, cpu0: cpuNow(), user0: userNow(), wall0: Date.now() };
           break;
         case 'load-error':
           run.loadError = r.error;
           break;
         case 'start':
-          phase = { at: r.i, cpu0: cpuNow(), wall0: Date.now() };
+          phase = { at: r.i, cpu0: cpuNow(), user0: userNow(), wall0: Date.now() };
           break;
         case 'end': {
           const cpuMs = Math.max(0, cpuNow() - phase.cpu0);
           run.records.set(r.i, r.error ? { seen: r.seen, error: r.error, cpuMs } : { seen: r.seen, cpuMs });
-          phase = { at: null, cpu0: cpuNow(), wall0: Date.now() };
+          phase = { at: null, cpu0: cpuNow(), user0: userNow(), wall0: Date.now() };
           break;
         }
         case 'done':
