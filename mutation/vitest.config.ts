@@ -8,7 +8,6 @@ export default defineConfig({
   test: {
     root: resolve(import.meta.dirname, '..'),
     include: ['test/hw/**/*.test.ts', 'test/host/**/*.test.ts', 'test/guest/**/*.test.ts', 'test/exercises/**/*.test.ts'],
-    setupFiles: ['test/support/todo-setup.ts'],
     env: { MUTATION: '1' },
     testTimeout: 600_000,
   },

@@ -390,7 +390,7 @@ function unlinkLibrarySources(dir: string): void {
 }
 
 // #region X-student-site
-// unwoven: the course's skeleton generator builds the student edition with this.
+// unwoven: the course handout (npm run course:handout -- --site) builds the student edition with this.
 /**
  * The student edition of the site: transcripts are not re-run (the examples
  * stop at TODOs), and figures come from the finished code.
