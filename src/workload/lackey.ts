@@ -5,7 +5,7 @@
  * own "==pid==" and "--pid--" lines. The parser works on bytes, a chunk at a
  * time, and keeps nothing but the line it is in the middle of.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { FETCH, READ, WRITE } from '../hw/rights.ts';
 
 // #region G-lackey
@@ -165,19 +165,30 @@ export class LackeyParser {
  * valgrind's amd64 port runs.
  */
 export function executableSegments(path: string): Range[] {
-  const f = readFileSync(path);
+  // The ELF header and the program headers: the first few kilobytes, not the whole file.
+  const read = (at: number, n: number) => {
+    const b = Buffer.alloc(n);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, b, 0, n, at);
+    } finally {
+      closeSync(fd);
+    }
+    return b;
+  };
+  const f = read(0, 64);
   if (f.readUInt32BE(0) !== 0x7f454c46 || f[4] !== 2 || f[5] !== 1) throw new Error(`${path}: not a 64-bit little-endian ELF executable`);
-  const phoff = Number(f.readBigUInt64LE(0x20));
   const phentsize = f.readUInt16LE(0x36);
   const phnum = f.readUInt16LE(0x38);
+  const ph = read(Number(f.readBigUInt64LE(0x20)), phentsize * phnum);
   const out: Range[] = [];
   for (let i = 0; i < phnum; i++) {
-    const h = phoff + i * phentsize;
+    const h = i * phentsize;
     const PT_LOAD = 1;
     const PF_X = 1;
-    if (f.readUInt32LE(h) !== PT_LOAD || !(f.readUInt32LE(h + 4) & PF_X)) continue;
-    const vaddr = Number(f.readBigUInt64LE(h + 0x10));
-    out.push({ lo: vaddr, hi: vaddr + Number(f.readBigUInt64LE(h + 0x28)) });
+    if (ph.readUInt32LE(h) !== PT_LOAD || !(ph.readUInt32LE(h + 4) & PF_X)) continue;
+    const vaddr = Number(ph.readBigUInt64LE(h + 0x10));
+    out.push({ lo: vaddr, hi: vaddr + Number(ph.readBigUInt64LE(h + 0x28)) });
   }
   if (!out.length) throw new Error(`${path}: no executable segment`);
   return out;
