@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { createGunzip, createGzip, type Gunzip } from 'node:zlib';
-import { AccessDecoder, AccessEncoder, checkHeader, MAGIC, VERSION } from './trace.ts';
+import { basename } from 'node:path';
+import { AccessDecoder, AccessEncoder, checkHeader, MAGIC, VERSION, type Trace } from './trace.ts';
 
 // #region G-trace-stream
 /**
@@ -102,5 +103,20 @@ export async function* readTrace(path: string, options: { name?: string; raw?: b
   }
   if (header) checkHeader(name, header);
   dec.finish();
+}
+
+/** The beginning of a trace file (at most `max` accesses), in memory: for a replay of a window, without reading the rest. */
+export async function readTraceStart(path: string, max: number, name = basename(path)): Promise<Trace> {
+  const addrs = new Uint32Array(max);
+  const kinds = new Uint8Array(max);
+  let n = 0;
+  for await (const c of readTrace(path, { name })) {
+    const take = Math.min(c.length, max - n);
+    addrs.set(c.addrs.subarray(0, take), n);
+    kinds.set(c.kinds.subarray(0, take), n);
+    n += take;
+    if (n === max) break;
+  }
+  return { name, addrs: addrs.slice(0, n), kinds: kinds.slice(0, n) };
 }
 // #endregion G-trace-stream

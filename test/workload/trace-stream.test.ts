@@ -16,7 +16,7 @@ import { executableSegments, LackeyParser, type LackeyOptions } from '../../src/
 import { recordTrace } from '../../src/workload/record.ts';
 import { replayFiles, scanTrace, type TraceFile } from '../../src/workload/replay-files.ts';
 import { replay, traceMappings, type WorkloadResult } from '../../src/workload/replay.ts';
-import { readTrace, TraceWriter } from '../../src/workload/trace-file.ts';
+import { readTrace, readTraceStart, TraceWriter } from '../../src/workload/trace-file.ts';
 import { AccessDecoder, AccessEncoder, decodeTrace, encodeTrace, type Trace } from '../../src/workload/trace.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lgjt-test-'));
@@ -152,17 +152,12 @@ describe('recording and replaying trace files', () => {
     const traces: Trace[] = [];
     const files: TraceFile[] = [];
     for (const name of ['grep', 'gzip', 'md5sum', 'sort']) {
-      const addrs: number[] = [];
-      const kinds: number[] = [];
-      for await (const c of readTrace(join(fixtures, `${name}.lgjt.gz`))) {
-        for (let i = 0; i < c.length && addrs.length < 30_000; i++) addrs.push(c.addrs[i]!), kinds.push(c.kinds[i]!);
-        if (addrs.length >= 30_000) break;
-      }
-      const path = join(dir, `${name}.lgjt.gz`);
+      const t = await readTraceStart(join(fixtures, `${name}.lgjt.gz`), 30_000);
+      const path = join(dir, t.name);
       const w = new TraceWriter(path);
-      addrs.forEach((a, i) => w.push(a, kinds[i]!));
+      t.addrs.forEach((a, i) => w.push(a, t.kinds[i]!));
       await w.close();
-      traces.push({ name: `${name}.lgjt.gz`, addrs: Uint32Array.from(addrs), kinds: Uint8Array.from(kinds) });
+      traces.push(t);
       files.push(await scanTrace(path));
     }
     traces.forEach((t, i) => {
