@@ -73,7 +73,7 @@ describe('shadow paging is invisible to the Guest', () => {
         const shadow = runProgram(new GuestOs(pv, { lowmemPages: LOWMEM, kmapMode }), ops);
         expect(pv.vm.dead).toBeNull();
         expectSame(native, shadow);
-      }), { numRuns: 60 });
+      }), { numRuns: 45 });
     }
   });
 });

@@ -15,8 +15,8 @@ function summary(name: string, r: TransparentHostileReport): string {
     `${r.tableStores} stores into page tables); the Host emulated ${r.emulatedWrites} stores, unshadowed ${r.unshadowed} pages, ran out of pages ${r.zapAlls} times; ${r.scans} whole-shadow scans`;
 }
 
-const STEPS = process.env['MUTATION'] ? 1500 : 5000;
-const scale = STEPS / 5000;
+const STEPS = process.env['MUTATION'] ? 1500 : 4000;
+const scale = STEPS / 4000;
 
 /** What both widths must show: a hostile Guest that got somewhere, and a Host that came through. */
 function expectThorough(r: TransparentHostileReport): void {
