@@ -1,10 +1,12 @@
 #!/bin/sh
 # Record the committed trace fixtures: valgrind's lackey on short runs of real
-# programs, converted to the replay format (scripts/convert-trace.ts).
+# programs, converted to the replay format as it streams (npm run trace).
 #   sh scripts/record-traces.sh [OUT_DIR]     (default test/fixtures/traces)
 # Needs valgrind (Debian: apt-get install valgrind). The inputs are made here,
 # the same on every machine; the programs are whatever this machine's
 # coreutils, gzip and grep are, so a re-recording differs in detail, not in kind.
+# The fixtures keep the dynamic loader's start-up (--from start): each is the
+# first two million accesses the process made.
 set -eu
 cd "$(dirname "$0")/.."
 out=${1:-test/fixtures/traces}
@@ -18,9 +20,7 @@ head -c 65536 "$work/lines.txt" > "$work/64k.txt"
 record() {
   name=$1
   shift
-  valgrind --tool=lackey --trace-mem=yes --log-file="$work/$name.lackey" "$@" > /dev/null
-  npx tsx scripts/convert-trace.ts "$work/$name.lackey" "$out/$name.lgjt.gz" --max 2000000
-  rm "$work/$name.lackey"
+  npx tsx scripts/trace.ts record "$out/$name.lgjt.gz" --from start --max 2000000 -- "$@"
 }
 
 record md5sum md5sum "$work/64k.txt"

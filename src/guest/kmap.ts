@@ -55,7 +55,7 @@ export function clearPage(k: Kernel, gpa: number): void {
   const vaddr = kmapAtomic(k, gpa, KM_USER0);
   // The first store goes through the MMU (and its faults); the rest of memset is the same page.
   kernelAccess(k, WRITE, vaddr, 0);
-  k.pv.zeroFrame(gpa);
+  k.pv.zeroFrame(gpa, vaddr);
   kunmapAtomic(k, vaddr, KM_USER0);
 }
 
@@ -64,7 +64,7 @@ export function copyPage(k: Kernel, dst: number, src: number): void {
   const from = kmapAtomic(k, src, KM_USER0);
   const to = kmapAtomic(k, dst, KM_USER1);
   kernelAccess(k, WRITE, to, kernelAccess(k, READ, from));
-  k.pv.copyFrame(dst, src);
+  k.pv.copyFrame(dst, src, to, from);
   kunmapAtomic(k, to, KM_USER1);
   kunmapAtomic(k, from, KM_USER0);
 }

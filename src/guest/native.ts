@@ -27,6 +27,7 @@ export class NativePlatform implements Platform {
   write32(gpa: number, value: number): void { this.memory.write32(gpa, value); }
   zeroFrame(gpa: number): void { this.memory.zeroFrame(gpa / 4096); }
   copyFrame(dst: number, src: number): void { this.memory.bytes.copyWithin(dst, src, src + 4096); }
+  inspect32(gpa: number): number { return this.memory.read32(gpa); }
 
   boot(pgdir: number): void {
     if (this.pae) this.mmu.writeCr4(CR4_PAE);

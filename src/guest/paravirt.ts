@@ -50,6 +50,7 @@ export class LguestPlatform implements Platform {
   write32(gpa: number, value: number): void { this.g.memory.write32(this.at(gpa, 4), value); }
   zeroFrame(gpa: number): void { this.g.memory.zeroFrame(this.at(gpa, 4096) / 4096); }
   copyFrame(dst: number, src: number): void { this.g.memory.bytes.copyWithin(this.at(dst, 4096), this.at(src, 4096), this.at(src, 4096) + 4096); }
+  inspect32(gpa: number): number { return this.g.memory.read32(this.at(gpa, 4)); }
 
   /** The kernel's first hypercalls: where lguest_data is, then where the stack is. */
   boot(pgdir: number, stackTop: number, lguestData: number): void {

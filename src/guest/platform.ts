@@ -23,10 +23,10 @@ export interface GuestFault {
  */
 export interface Platform {
   /** Which world this is, for reports. */
-  readonly name: 'native' | 'lguest';
+  readonly name: 'native' | 'lguest' | 'transparent';
   /** Guest "physical" memory: the kernel's own view of its RAM, in bytes. */
   readonly memorySize: number;
-  /** The privilege level the Guest kernel runs at: 0 natively, 1 under lguest. */
+  /** The privilege level the Guest kernel runs at: 0 natively (and under a transparent Host), 1 under lguest. */
   readonly kernelCpl: number;
   /** PAE paging: three levels of eight-byte entries. */
   readonly pae: boolean;
@@ -34,9 +34,16 @@ export interface Platform {
   /** Load or store a word of Guest-physical memory (the kernel writing its own page tables). */
   read32(gpa: number): number;
   write32(gpa: number, value: number): void;
-  /** Fill or copy a whole frame of Guest-physical memory (the body of memset/memcpy of a page). */
-  zeroFrame(gpa: number): void;
-  copyFrame(dst: number, src: number): void;
+  /**
+   * Fill or copy a whole frame of Guest-physical memory (the body of
+   * memset/memcpy of a page). The virtual addresses say where the kernel has
+   * the frames mapped (a kmap; the direct map when absent), for a platform
+   * whose kernel stores go through the MMU.
+   */
+  zeroFrame(gpa: number, vaddr?: number): void;
+  copyFrame(dst: number, src: number, dstVaddr?: number, srcVaddr?: number): void;
+  /** A word of Guest-physical memory as an observer sees it (a test, a figure): no MMU, no Host, no side effect. */
+  inspect32(gpa: number): number;
 
   /** Hand the kernel's boot page directory and stack to the machine, and start paging. */
   boot(pgdir: number, stackTop: number, lguestData: number): void;

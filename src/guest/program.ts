@@ -40,7 +40,7 @@ export function runProgram(os: GuestOs, ops: readonly Op[]): Observation {
   const results = ops.map((o) => step(os, o));
   const words = os.pv.memorySize / 4;
   const memory = new Uint32Array(words);
-  for (let i = 0; i < words; i++) memory[i] = os.pv.read32(i * 4);
+  for (let i = 0; i < words; i++) memory[i] = os.pv.inspect32(i * 4);
   memory.fill(0, LGUEST_DATA / 4, LGUEST_DATA / 4 + 1024);
   return { results, faults: os.k.faults, memory };
 }

@@ -81,7 +81,7 @@ export function freeGuestPagetable(g: Guest): void {
 }
 
 /** Zeroed host frames from [first, limit), reused after free; -1 when none is left. */
-function hostFrameAllocator(memory: PhysicalMemory, first: number, limit: number): HostFrames {
+export function hostFrameAllocator(memory: PhysicalMemory, first: number, limit: number): HostFrames {
   let next = first;
   const free: number[] = [];
   return {
