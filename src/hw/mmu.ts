@@ -5,8 +5,9 @@
  */
 import { PAGE_SHIFT, type PhysicalMemory } from './phys-memory.ts';
 import { GeneralProtectionFault, PageFault, type Access } from './fault.ts';
-import { FETCH, R_G, R_D, READ, WRITE, accessPolicy, denialReason, type AccessKind, type AccessPolicy, type PrivilegeState } from './rights.ts';
-import { Tlb } from './tlb.ts';
+import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from './pte.ts';
+import { FETCH, R_G, R_D, R_XD, READ, WRITE, accessPolicy, denialReason, type AccessKind, type AccessPolicy, type PrivilegeState } from './rights.ts';
+import { Row, Tlb } from './tlb.ts';
 import { WalkResult, type WalkMachine, type WalkStep } from './walk.ts';
 import { WalkRecorder } from './walk-trace.ts';
 import { walk32 } from './walk-32.ts';
@@ -35,6 +36,11 @@ export interface MmuOptions {
   tlbSize?: number;
   /** MAXPHYADDR: physical-address bits above it are reserved in entries. 40, as QEMU's TCG reports. */
   maxPhysAddr?: number;
+  /**
+   * Take the fast path for the common TLB miss (default true). Off, every
+   * miss runs the full walk: the reference the fast path is tested against.
+   */
+  fastMisses?: boolean;
 }
 // #endregion HW-control-registers
 
@@ -72,6 +78,12 @@ const LEVELS: Record<PagingMode, WalkStep['level'][]> = {
 
 // A placeholder of the right type, so the engine knows the field's type from the start.
 const EMPTY_TLB = new Int32Array(0);
+/**
+ * Which fast miss path `physicalSlow` tries: a number, so choosing costs one
+ * comparison. A `const enum`, because the bundler writes an enum's values
+ * into the code, where a module-level constant would cost a load on every use.
+ */
+const enum Fast { NONE, WALK_32, WALK_PAE }
 const KINDS: Record<Access, AccessKind> = { read: READ, write: WRITE, fetch: FETCH };
 
 /**
@@ -83,6 +95,14 @@ export class Mmu implements WalkMachine {
   // the fields, where the engine keeps them inside the object itself.
   private readonly tlbRows: Int32Array = EMPTY_TLB;
   private readonly tlbMask: number = 0;
+  /** Physical memory as 32-bit words, for the fast miss path's entry loads. */
+  private readonly words: Int32Array = EMPTY_TLB;
+  private readonly tlbAllows: Uint8Array;
+  /** Fast.WALK_32 or Fast.WALK_PAE in those paging modes (unless turned off), else Fast.NONE. */
+  private fastWalk = Fast.NONE;
+  /** The high-word bits a PAE entry may have and still take the fast path: XD with NXE, else none. */
+  private fastHi = 0;
+  private readonly fastMisses: boolean;
   readonly tlb: Tlb;
   readonly pdpteLo = new Uint32Array(4);
   readonly pdpteHi = new Uint32Array(4);
@@ -113,6 +133,9 @@ export class Mmu implements WalkMachine {
     this.tlb = new Tlb(options.tlbSize ?? 1024);
     this.tlbRows = this.tlb.rows;
     this.tlbMask = this.tlb.mask;
+    this.tlbAllows = this.tlb.allows;
+    this.words = new Int32Array(memory.bytes.buffer);
+    this.fastMisses = options.fastMisses ?? true;
     this.maxPhysAddr = options.maxPhysAddr ?? 40;
     this.recompute();
   }
@@ -217,11 +240,105 @@ export class Mmu implements WalkMachine {
   }
 
   /**
-   * No key hit. Under 32-bit and PAE paging that is a miss, unless the entry
-   * is wide: walk, and remember the answer. Every TLB miss of a 32-bit or PAE
-   * program comes this way, so it calls its walker directly.
+   * No key hit. Most misses of a running program are the common case: every
+   * entry on the way present and already Accessed, a 4 KiB page, rights that
+   * allow the access (and, for a write, a page already Dirty). The walk would
+   * write nothing then, only read two entries and fill the TLB, so a small
+   * method per paging mode does just that. It tries first; if it finds
+   * anything else it returns -1 having changed nothing, and the full walk,
+   * which is the reference, decides.
    */
   private physicalSlow(vaddr: number, kind: AccessKind): number {
+    // Only the mode in use is ever taken here, so only its method gets hot
+    // and the engine compiles it into the caller.
+    const fast = this.fastWalk;
+    if (fast === Fast.WALK_32) {
+      const paddr = this.miss32(vaddr, kind);
+      if (paddr >= 0) return paddr;
+    } else if (fast === Fast.WALK_PAE) {
+      const paddr = this.missPae(vaddr, kind);
+      if (paddr >= 0) return paddr;
+    }
+    return this.physicalMiss(vaddr, kind);
+  }
+
+  /**
+   * The common 32-bit miss. The entries are read as signed words: a page
+   * frame at or above 2 GiB reads negative, and the TLB keeps those wide.
+   * Past the end of memory a read gives `undefined`, which fails every test
+   * here, so the full walk reports that too.
+   */
+  private miss32(vaddr: number, kind: AccessKind): number {
+    if (vaddr >>> 0 !== vaddr) return -1;
+    const words = this.words;
+    const pde = words[((this._cr3 & 0xffff_f000) >>> 2) + (vaddr >>> 22)]!;
+    // Present and Accessed; PS clear, so it names a page table.
+    if ((pde & (PTE_P | PTE_A | PTE_PS)) !== (PTE_P | PTE_A)) return -1;
+    const pte = words[((pde & 0xffff_f000) >>> 2) + ((vaddr >>> 12) & 0x3ff)]!;
+    if ((pte & (PTE_P | PTE_A)) !== (PTE_P | PTE_A) || pte < 0) return -1;
+    // R_RW, R_US, R_D and R_G are the entries' own bits (PTE_RW, PTE_US, PTE_D, PTE_G).
+    const rights = ((pde & pte & (PTE_RW | PTE_US)) | (pte & (PTE_D | PTE_G))) & this.cachedRights;
+    // The TLB's table already says whether these rights allow this access
+    // (for a write it asks for Dirty too); if not, the walk faults or sets D.
+    if ((this.tlbAllows[rights]! & (1 << kind)) === 0) return -1;
+    return this.fillPlain(vaddr, pte & 0xffff_f000, rights);
+  }
+
+  /**
+   * The common PAE miss: a PDPTE register, then a directory and a table entry
+   * of eight bytes each. Their high words must be zero (a frame below 4 GiB,
+   * no reserved bit), but for XD when NXE gives it a meaning.
+   */
+  private missPae(vaddr: number, kind: AccessKind): number {
+    if (vaddr >>> 0 !== vaddr) return -1;
+    const i = vaddr >>> 30;
+    const pdpte = this.pdpteLo[i]!;
+    if ((pdpte & PTE_P) === 0 || this.pdpteHi[i] !== 0) return -1;
+    const words = this.words;
+    const hiAllowed = ~this.fastHi;
+    const pd = ((pdpte & 0xffff_f000) >>> 2) + ((vaddr >>> 21) & 0x1ff) * 2;
+    const pdeLo = words[pd]!;
+    const pdeHi = words[pd + 1]!;
+    if ((pdeLo & (PTE_P | PTE_A | PTE_PS)) !== (PTE_P | PTE_A) || (pdeHi & hiAllowed) !== 0) return -1;
+    const pt = ((pdeLo & 0xffff_f000) >>> 2) + ((vaddr >>> 12) & 0x1ff) * 2;
+    const pteLo = words[pt]!;
+    const pteHi = words[pt + 1]!;
+    if ((pteLo & (PTE_P | PTE_A)) !== (PTE_P | PTE_A) || pteLo < 0 || (pteHi & hiAllowed) !== 0) return -1;
+    // XD is the sign bit of a high word; either level's makes the page XD.
+    const rights = ((pdeLo & pteLo & (PTE_RW | PTE_US)) | (pteLo & (PTE_D | PTE_G)) | ((pdeHi | pteHi) < 0 ? R_XD : 0)) & this.cachedRights;
+    if ((this.tlbAllows[rights]! & (1 << kind)) === 0) return -1;
+    return this.fillPlain(vaddr, pteLo & 0xffff_f000, rights);
+  }
+
+  /**
+   * The fast paths' TLB fill, what `Tlb.insert` does for a 4 KiB page whose
+   * number and base fit a row. Its slot must hold no wide entry and no piece
+   * of a large page: those need `insert`'s bookkeeping (the wide copies, the
+   * large-page count), so then it fills nothing and returns -1.
+   */
+  private fillPlain(vaddr: number, base: number, rights: number): number {
+    const vpn = vaddr >>> PAGE_SHIFT;
+    const rows = this.tlbRows;
+    const at = (vpn & this.tlbMask) * Row.SIZE;
+    if (rows[at + Row.TAG] === Row.WIDE || rows[at + Row.SHIFT]! > PAGE_SHIFT) return -1;
+    // The hit keys, as `Tlb.setKeys` makes them.
+    const kinds = this.tlbAllows[rights]!;
+    rows[at + Row.KEY_READ] = kinds & 1 ? vpn : -1;
+    rows[at + Row.KEY_WRITE] = kinds & 2 ? vpn : -1;
+    rows[at + Row.KEY_FETCH] = kinds & 4 ? vpn : -1;
+    rows[at + Row.BASE] = base;
+    rows[at + Row.TAG] = vpn;
+    rows[at + Row.RIGHTS] = rights;
+    rows[at + Row.SHIFT] = PAGE_SHIFT;
+    this.tlb.misses++;
+    return base | (vaddr & 0xfff);
+  }
+
+  /**
+   * Any other miss under 32-bit and PAE paging: walk, and remember the
+   * answer, unless the entry is wide. It calls its walker directly.
+   */
+  private physicalMiss(vaddr: number, kind: AccessKind): number {
     const mode = this._mode;
     if (mode !== '32bit' && mode !== 'pae') return this.physicalWide(vaddr, kind);
     if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
@@ -412,6 +529,8 @@ export class Mmu implements WalkMachine {
       this.hitForbid[k] = this.policy[k]!.forbid;
     }
     this.tlb.narrow = this._mode === 'ia32e' ? 0 : 1;
+    this.fastWalk = !this.fastMisses ? Fast.NONE : this._mode === '32bit' ? Fast.WALK_32 : this._mode === 'pae' ? Fast.WALK_PAE : Fast.NONE;
+    this.fastHi = p.nxe ? PTE_XD_HI | 0 : 0;
     this.cachedRights = cr4 & CR4_PGE ? ~0 : ~R_G;
     this.tlb.setPolicy(this.hitNeed, this.hitForbid);
     this.reservedHi = this.reservedHiFor(this._mode);

@@ -21,9 +21,13 @@ export interface TlbEntry {
 /**
  * Where things sit in an entry's row. A `const enum`, so every use compiles
  * to a plain number: the hot path must not pay a variable load per offset.
+ * The MMU's hot path reads and fills rows itself, so it is exported.
  */
-const enum Row {
-  /** Hit keys for READ, WRITE and FETCH sit at offsets 0, 1 and 2. */
+export const enum Row {
+  /** The hit keys for READ, WRITE and FETCH: at the offsets the access kinds are. */
+  KEY_READ = 0,
+  KEY_WRITE = 1,
+  KEY_FETCH = 2,
   BASE = 3,
   TAG = 4,
   RIGHTS = 5,
@@ -73,8 +77,9 @@ export class Tlb {
    * For every combination of rights bits (R_* fit in ten bits), which access
    * kinds the current policy allows: bit `k` set for kind `k`. Derived once
    * per policy change, so filling an entry after a walk is a table lookup.
+   * The MMU's fast miss path reads it too, to know a walk would succeed.
    */
-  private readonly allows = new Uint8Array(1 << 10);
+  readonly allows = new Uint8Array(1 << 10);
   /** Walks that filled an entry (the MMU counts them; a hit costs nothing to count). */
   misses = 0;
 
