@@ -128,6 +128,9 @@ export class Mmu implements WalkMachine {
   // write through a clean entry walks again and sets Dirty.
   private readonly hitNeed = new Uint16Array(3);
   private readonly hitForbid = new Uint16Array(3);
+  /** The policy of each privilege state seen, and which is in force (-1: none yet). */
+  private readonly policies = new Map<number, AccessPolicy[]>();
+  private policyState = -1;
 
   constructor(readonly memory: PhysicalMemory, options: MmuOptions = {}) {
     this.tlb = new Tlb(options.tlbSize ?? 1024);
@@ -206,13 +209,13 @@ export class Mmu implements WalkMachine {
   setCpl(cpl: number): void {
     if (!Number.isInteger(cpl) || cpl < 0 || cpl > 3) throw new RangeError(`CPL must be 0..3, got ${cpl}`);
     this.privilege.cpl = cpl;
-    this.recompute();
+    this.derivePolicy();
   }
 
   /** EFLAGS.AC, which lifts SMAP for supervisor data accesses. */
   setAc(ac: boolean): void {
     this.privilege.ac = ac;
-    this.recompute();
+    this.derivePolicy();
   }
 
   /** INVLPG: drop any TLB entry for the page holding `vaddr`. */
@@ -523,22 +526,40 @@ export class Mmu implements WalkMachine {
     p.smap = (cr4 & CR4_SMAP) !== 0;
     p.nxe = (this._efer & EFER_NXE) !== 0 && (this._mode === 'pae' || this._mode === 'ia32e');
     p.reportsFetch = p.nxe || p.smep;
-    this.policy = [READ, WRITE, FETCH].map((k) => accessPolicy(k as AccessKind, p));
-    for (const k of [READ, WRITE, FETCH]) {
-      this.hitNeed[k] = this.policy[k]!.need | (k === WRITE ? R_D : 0);
-      this.hitForbid[k] = this.policy[k]!.forbid;
-    }
+    this.derivePolicy();
     this.tlb.narrow = this._mode === 'ia32e' ? 0 : 1;
     this.fastWalk = !this.fastMisses ? Fast.NONE : this._mode === '32bit' ? Fast.WALK_32 : this._mode === 'pae' ? Fast.WALK_PAE : Fast.NONE;
     this.fastHi = p.nxe ? PTE_XD_HI | 0 : 0;
     this.cachedRights = cr4 & CR4_PGE ? ~0 : ~R_G;
-    this.tlb.setPolicy(this.hitNeed, this.hitForbid);
     this.reservedHi = this.reservedHiFor(this._mode);
     // PSE-36: PDE bits 20:13 hold physical-address bits 39:32; those at or above MAXPHYADDR, and bit 21, are reserved.
     const m = Math.min(this.maxPhysAddr, 40);
     let pse36 = 1 << 21;
     for (let bit = 13 + (m - 32); bit <= 20; bit++) pse36 |= 1 << bit;
     this.reservedPse36 = pse36;
+  }
+
+  /**
+   * Re-derive the access policy and the TLB's hit keys from the privilege
+   * state. A kernel enters and leaves user mode all the time, so each state's
+   * policy is made once and kept; a state that did not change costs nothing.
+   */
+  private derivePolicy(): void {
+    const p = this.privilege;
+    const state = (p.cpl === 3 ? 1 : 0) | (p.wp ? 2 : 0) | (p.smep ? 4 : 0) | (p.smap ? 8 : 0) | (p.ac ? 16 : 0) | (p.nxe ? 32 : 0) | (p.reportsFetch ? 64 : 0);
+    if (state === this.policyState) return;
+    this.policyState = state;
+    let policy = this.policies.get(state);
+    if (policy === undefined) {
+      policy = [READ, WRITE, FETCH].map((k) => accessPolicy(k as AccessKind, p));
+      this.policies.set(state, policy);
+    }
+    this.policy = policy;
+    for (const k of [READ, WRITE, FETCH]) {
+      this.hitNeed[k] = policy[k]!.need | (k === WRITE ? R_D : 0);
+      this.hitForbid[k] = policy[k]!.forbid;
+    }
+    this.tlb.setPolicy(this.hitNeed, this.hitForbid);
   }
 }
 // #endregion HW-mmu-derived

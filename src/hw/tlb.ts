@@ -80,6 +80,7 @@ export class Tlb {
    * The MMU's fast miss path reads it too, to know a walk would succeed.
    */
   readonly allows = new Uint8Array(1 << 10);
+  private readonly allowsFor = new Map<string, Uint8Array>();
   /** Walks that filled an entry (the MMU counts them; a hit costs nothing to count). */
   misses = 0;
 
@@ -94,11 +95,19 @@ export class Tlb {
 
   /** The rights each access kind needs and must not have (R_D is in WRITE's need). */
   setPolicy(need: ArrayLike<number>, forbid: ArrayLike<number>): void {
-    for (let r = 0; r < this.allows.length; r++) {
-      let kinds = 0;
-      for (let k = 0; k < 3; k++) if ((r & need[k]!) === need[k]! && (r & forbid[k]!) === 0) kinds |= 1 << k;
-      this.allows[r] = kinds;
+    // A few policies come back again and again (kernel, user): derive each table once.
+    const key = `${need[0]} ${need[1]} ${need[2]} ${forbid[0]} ${forbid[1]} ${forbid[2]}`;
+    let table = this.allowsFor.get(key);
+    if (table === undefined) {
+      table = new Uint8Array(this.allows.length);
+      for (let r = 0; r < table.length; r++) {
+        let kinds = 0;
+        for (let k = 0; k < 3; k++) if ((r & need[k]!) === need[k]! && (r & forbid[k]!) === 0) kinds |= 1 << k;
+        table[r] = kinds;
+      }
+      this.allowsFor.set(key, table);
     }
+    this.allows.set(table);
     for (let at = 0; at < this.rows.length; at += Row.SIZE) {
       const vpn = this.rows[at + Row.TAG]!;
       if (vpn >= 0) this.setKeys(at, vpn, this.rows[at + Row.RIGHTS]!);
