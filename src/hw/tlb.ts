@@ -41,6 +41,9 @@ export const enum Row {
   ASK = 1,
 }
 
+/** The `allows` table of each policy met so far, shared by every TLB: a table depends on nothing else. */
+const ALLOWS_FOR = new Map<string, Uint8Array>();
+
 /**
  * A direct-mapped TLB: entry `vpn % size` remembers one translation. Large
  * pages are cached as the 4 KiB pieces that were used, which the SDM allows
@@ -80,7 +83,6 @@ export class Tlb {
    * The MMU's fast miss path reads it too, to know a walk would succeed.
    */
   readonly allows = new Uint8Array(1 << 10);
-  private readonly allowsFor = new Map<string, Uint8Array>();
   /** Walks that filled an entry (the MMU counts them; a hit costs nothing to count). */
   misses = 0;
 
@@ -97,7 +99,7 @@ export class Tlb {
   setPolicy(need: ArrayLike<number>, forbid: ArrayLike<number>): void {
     // A few policies come back again and again (kernel, user): derive each table once.
     const key = `${need[0]} ${need[1]} ${need[2]} ${forbid[0]} ${forbid[1]} ${forbid[2]}`;
-    let table = this.allowsFor.get(key);
+    let table = ALLOWS_FOR.get(key);
     if (table === undefined) {
       table = new Uint8Array(this.allows.length);
       for (let r = 0; r < table.length; r++) {
@@ -105,7 +107,7 @@ export class Tlb {
         for (let k = 0; k < 3; k++) if ((r & need[k]!) === need[k]! && (r & forbid[k]!) === 0) kinds |= 1 << k;
         table[r] = kinds;
       }
-      this.allowsFor.set(key, table);
+      ALLOWS_FOR.set(key, table);
     }
     this.allows.set(table);
     for (let at = 0; at < this.rows.length; at += Row.SIZE) {
