@@ -375,8 +375,14 @@ export class Mmu implements WalkMachine {
     return r.pageBase + (uaddr & 0xfff);
   }
 
-  /** A walk failed: the processor leaves the address in CR2 (and we keep the error code). */
+  /**
+   * A walk failed: the processor leaves the address in CR2 (and we keep the
+   * error code). The SDM (4.10.4.1) has a page fault also drop every TLB entry
+   * for the faulting page, so that a fault caused by a stale entry cannot
+   * recur once the tables in memory allow the access: a *must*, not a *may*.
+   */
   private fault(vaddr: number): number {
+    this.invlpg(vaddr);
     this.cr2 = vaddr;
     this.lastErrorCode = this.result.errorCode;
     return -1;
@@ -539,6 +545,9 @@ export class Mmu implements WalkMachine {
     this.reservedPse36 = pse36;
   }
 
+  // #endregion HW-mmu-derived
+
+  // #region HW-mmu-policy
   /**
    * Re-derive the access policy and the TLB's hit keys from the privilege
    * state. A kernel enters and leaves user mode all the time, so each state's
@@ -562,4 +571,4 @@ export class Mmu implements WalkMachine {
     this.tlb.setPolicy(this.hitNeed, this.hitForbid);
   }
 }
-// #endregion HW-mmu-derived
+// #endregion HW-mmu-policy

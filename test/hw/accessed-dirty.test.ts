@@ -47,4 +47,17 @@ describe('Accessed and Dirty', () => {
     mmu.write8(0x1001, 2);
     expect(mmu.tlb.misses).toBe(misses + 1); // now the entry is dirty, writes hit
   });
+
+  claim('clearing-dirty-needs-flush', () => {
+    const { space, mmu, memory } = machine32();
+    const pteAt = space.map(0x1000, 0x7000, PTE_P | PTE_RW | PTE_US);
+    mmu.write8(0x1000, 1); // cached dirty
+    // Writeback is done: the kernel clears Dirty, and forgets to flush.
+    memory.write32(pteAt, memory.read32(pteAt) & ~PTE_D);
+    mmu.write8(0x1002, 3);
+    expect(space.pte(0x1000) & PTE_D).toBe(0); // the write went through the TLB, unrecorded
+    mmu.invlpg(0x1000);
+    mmu.write8(0x1003, 4);
+    expect(space.pte(0x1000) & PTE_D).toBe(PTE_D);
+  });
 });

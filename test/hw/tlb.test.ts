@@ -78,7 +78,31 @@ describe('the TLB', () => {
     mmu.setCpl(3);
     // The cached entry is not trusted blindly: its rights are checked on every use.
     expect(faultOf(() => mmu.read8(0x1000)).errorCode).toBe(PF_P | 4);
-    expect(mmu.tlb.entries().length).toBe(1);
+    // Back at CPL 0 the supervisor may read it again, from the tables.
+    mmu.setCpl(0);
+    expect(() => mmu.read8(0x1000)).not.toThrow();
+  });
+
+  claim('fault-drops-page', () => {
+    const { space, mmu, memory } = machine32();
+    memory.write8(0x7000, 0xaa);
+    memory.write8(0x8000, 0xbb);
+    const pte = space.map(0x1000, 0x7000, PRW); // supervisor only
+    const other = space.map(0x2000, 0x9000, PRW);
+    expect(mmu.read8(0x1000)).toBe(0xaa);
+    mmu.read8(0x2000);
+    // Both PTEs change behind the TLB: stale entries may go on being used...
+    memory.write32(pte, 0x8000 | PRW);
+    memory.write32(other, 0);
+    expect(mmu.read8(0x1000)).toBe(0xaa);
+    // ...until a page fault on the page: the fault must drop its entry.
+    mmu.setCpl(3);
+    expect(faultOf(() => mmu.read8(0x1000)).errorCode).toBe(PF_P | 4);
+    mmu.setCpl(0);
+    expect(mmu.read8(0x1000)).toBe(0xbb);
+    // Only that page's: the other page's stale entry is still used.
+    expect(() => mmu.read8(0x2000)).not.toThrow();
+    expect(mmu.tlb.entries().map((e) => e.vpn).sort()).toEqual([1, 2]);
   });
 
   test('the TLB counts walks; a second access to the page does not walk', () => {
