@@ -44,7 +44,7 @@ export interface MmuOptions {
 }
 // #endregion HW-control-registers
 
-// #region HW-translate-report
+// #region SIM-translate-report
 /** What `translate` says about one access: each entry read, and the outcome. */
 export interface TranslateReport {
   mode: PagingMode;
@@ -58,7 +58,7 @@ export interface TranslateReport {
   errorCode: number | null;
   reason: string;
 }
-// #endregion HW-translate-report
+// #endregion SIM-translate-report
 
 // #region HW-mmu-state
 /** The walk each paging mode does. */
@@ -463,7 +463,7 @@ export class Mmu implements WalkMachine {
 
   // #endregion HW-mmu-access
 
-  // #region HW-mmu-translate
+  // #region SIM-translate
   /**
    * Explain a translation step by step, bypassing the TLB. By default it is a
    * dry run that changes no Accessed or Dirty bit; `{ apply: true }` performs
@@ -505,7 +505,7 @@ export class Mmu implements WalkMachine {
     return { level: 'PDPTE', index: i, entryAddr: ((this._cr3 & 0xffff_ffe0) >>> 0) + i * 8, size: 8, before: value, after: value };
   }
 
-  // #endregion HW-mmu-translate
+  // #endregion SIM-translate
 
   // #region HW-mmu-derived
   private loadPdptes(cr3: number): void {

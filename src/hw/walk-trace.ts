@@ -7,7 +7,7 @@
 import type { PhysicalMemory } from './phys-memory.ts';
 import type { WalkMemory, WalkStep } from './walk.ts';
 
-// #region HW-walk-trace
+// #region SIM-walk-recorder
 /** One entry as the recorder saw it: its address, and its words before and after the walk. */
 interface Seen {
   addr: number;
@@ -73,4 +73,4 @@ export class WalkRecorder implements WalkMemory {
     }));
   }
 }
-// #endregion HW-walk-trace
+// #endregion SIM-walk-recorder

@@ -4,8 +4,10 @@
  *
  * A region is `// #region NAME` … `// #endregion NAME` on lines of their own
  * (VS Code, TypeScript and VitePress all understand the form). Names are
- * `H<nnn>-slug` for lguest's Host journey, `HW-slug` for hardware, `G-slug`
- * for the guest model, `M<nnn>-slug` for Mastery, and `X-slug` for code
+ * `H<nnn>-slug` for lguest's Host journey, `HW-slug` for hardware, `PAE-slug`
+ * for the Host's PAE half, `G-slug` for the guest model and workloads,
+ * `M<nnn>-slug` for Mastery, `K-slug` for the transparent (KVM-style) Host,
+ * `SIM-slug` for the simulator's own machinery (the appendix), and `X-slug` for code
  * deliberately left out of the book, whose next line must be
  * `// unwoven: <reason>`.
  */
@@ -47,7 +49,7 @@ export interface ParsedSource {
 export const REGION_NAME = /^[A-Za-z0-9_-]{1,48}$/;
 const MARKER = /^\s*\/\/ #(region|endregion)(?:\s+(.*))?$/;
 const LOOSE_MARKER = /^\s*\/\/\s*#\s*(region|endregion)\b/;
-const PREFIXES = /^(H\d{3}|M\d{3}|HW|PAE|K|G|X)-[a-z0-9][a-z0-9-]*$/;
+const PREFIXES = /^(H\d{3}|M\d{3}|HW|PAE|K|SIM|G|X)-[a-z0-9][a-z0-9-]*$/;
 
 /** lguest's H: number from a region name: `H330-demand-page` → 330. */
 export function hNumber(name: string): number | undefined {
@@ -77,7 +79,7 @@ export function parseRegions(file: string, text: string): ParsedSource {
       const kind = m[1]!;
       const name = (m[2] ?? '').trim();
       if (!REGION_NAME.test(name) || !PREFIXES.test(name)) {
-        errors.push({ file, line, message: `bad region name "${name}": use H<nnn>-slug, M<nnn>-slug, HW-slug, PAE-slug, G-slug or X-slug (letters, digits, dashes)` });
+        errors.push({ file, line, message: `bad region name "${name}": use H<nnn>-slug, M<nnn>-slug, HW-slug, PAE-slug, K-slug, SIM-slug, G-slug or X-slug (letters, digits, dashes)` });
         if (kind === 'region' && !open) open = { name, line };
         else if (kind === 'endregion') open = undefined;
         return;

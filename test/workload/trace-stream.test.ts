@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
+import { claim } from '../support/claim.ts';
 import { FETCH, READ, WRITE } from '../../src/hw/rights.ts';
 import { foldPages } from '../../src/workload/fold.ts';
 import { executableSegments, LackeyParser, type LackeyOptions } from '../../src/workload/lackey.ts';
@@ -129,6 +130,40 @@ describe('recording and replaying trace files', () => {
       dec.finish();
       expect(got).toEqual(acc);
     }));
+  });
+
+  claim('trace-file-bounded', async () => {
+    // 300,000 accesses of a made-up program: a strided loop over a few pages, fetches between.
+    const n = 300_000;
+    const addrs = new Uint32Array(n);
+    const kinds = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      addrs[i] = i % 3 === 0 ? 0x0804_8000 + (i % 512) * 4 : 0x4000_0000 + ((i * 52) % 0x6000);
+      kinds[i] = i % 3 === 0 ? FETCH : i % 5 === 0 ? WRITE : READ;
+    }
+    const path = join(dir, 'long.lgjt.gz');
+    const w = new TraceWriter(path);
+    for (let i = 0; i < n; i++) {
+      w.push(addrs[i]!, kinds[i]!);
+      if (w.full) await w.drain();
+    }
+    await w.close();
+    let largest = 0;
+    let chunks = 0;
+    let at = 0;
+    for await (const c of readTrace(path)) {
+      chunks++;
+      largest = Math.max(largest, c.addrs.length, c.kinds.length);
+      expect(Array.from(c.addrs.subarray(0, c.length))).toEqual(Array.from(addrs.subarray(at, at + c.length)));
+      expect(Array.from(c.kinds.subarray(0, c.length))).toEqual(Array.from(kinds.subarray(at, at + c.length)));
+      at += c.length;
+    }
+    expect(at).toBe(n);
+    // A chunk at a time, into arrays the size of one decompressed chunk: never the whole trace.
+    expect(chunks).toBeGreaterThan(4);
+    expect(largest).toBeLessThanOrEqual(64 * 1024);
+    writeFileSync(join(dir, 'e.gz'), gzipSync(Buffer.from('not a trace at all')));
+    await expect((async () => { for await (const _ of readTrace(join(dir, 'e.gz'))) void _; })()).rejects.toThrow('e.gz: not an lguest-journey trace');
   });
 
   test('a file that is not a trace is refused with the reason, read whole or in chunks', async () => {
