@@ -5,12 +5,16 @@
  *     ```
  *
  * and the site renders it inline (SVG, with its text form beside it). An
- * unknown name is an error at the chapter's line. Figures are drawn once per
- * build, the first time a page needs them.
+ * unknown name is an error at the chapter's line. The site draws its figures
+ * ahead of rendering, in worker threads beside the rest of the build
+ * (`drawFigures`), and remembers each for the code that drew it; anything
+ * else draws a figure the first time a page needs it.
  */
 import type MarkdownIt from 'markdown-it';
 import { FIGURES, type FigureOutput } from '../figures/registry.ts';
+import { digestFiles, memo, memoKey, PACKAGE_ROOT } from './cache.ts';
 import type { ChapterEnv } from './weave.ts';
+import { drawFiguresInWorkers } from './workers.ts';
 
 const INFO = /^figure\s+(\S+)\s*$/;
 
@@ -21,8 +25,38 @@ const INFO = /^figure\s+(\S+)\s*$/;
  */
 export type FigureMode = boolean | 'reference';
 
-export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = true): void {
-  const drawn = new Map<string, FigureOutput>();
+/** Figures drawn ahead of rendering, by name. */
+export type DrawnFigures = Map<string, FigureOutput>;
+
+/**
+ * Draw the named figures for the tree at `root`, each in a worker. A figure
+ * depends on the code that draws it (this package's src/) and the data it
+ * reads (the tree's test/fixtures/): for the same bytes it is not drawn again.
+ */
+export async function drawFigures(root: string, names: Iterable<string>): Promise<{ drawn: DrawnFigures; computed: string[] }> {
+  const code = digestFiles(PACKAGE_ROOT, ['src', 'package-lock.json']);
+  const data = digestFiles(root, ['test/fixtures']);
+  const drawn: DrawnFigures = new Map();
+  const computed: string[] = [];
+  await Promise.all([...new Set(names)].filter((n) => FIGURES[n]).map(async (name) => {
+    const r = await memo(memoKey('figure', name, code, data), async () => (await drawFiguresInWorkers(root, [name])).get(name)!);
+    drawn.set(name, r.value);
+    if (r.computed) computed.push(name);
+  }));
+  return { drawn, computed };
+}
+
+/** The figures a set of parsed chapters asks for. */
+export function figureNames(tokens: Iterable<{ type: string; meta: unknown }>): string[] {
+  const names: string[] = [];
+  for (const t of tokens) {
+    const name = (t.meta as { figure?: string } | null)?.figure;
+    if (t.type === 'fence' && name) names.push(name);
+  }
+  return names;
+}
+
+export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = true, drawn: DrawnFigures = new Map()): void {
   md.core.ruler.push('figures', (state) => {
     const env = state.env as ChapterEnv;
     for (const token of state.tokens) {

@@ -3,7 +3,13 @@
 export const PAGE_CSS = `
 :root { --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --accent: #0969da; --code-bg: #f6f8fa; --claim: #dafbe1; --beyond: #fbefff; --fig-a: #cf222e; --fig-b: #1a7f37; --hl: #fff8c5; }
 html.dark { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #30363d; --accent: #4493f8; --code-bg: #161b22; --claim: #12261e; --beyond: #271a3b; --fig-a: #ff7b72; --fig-b: #3fb950; --hl: #3b3416; }
-html.dark .shiki, html.dark .shiki span { color: var(--shiki-dark) !important; background-color: var(--shiki-dark-bg) !important; }
+/* Code colours: one palette per theme (highlight.ts gives each token its class). */
+:root { --t-fg: #1f2328; --t-keyword: #cf222e; --t-function: #6639ba; --t-constant: #0550ae; --t-string: #0a3069; --t-comment: #57606a; --t-parameter: #953800; --t-punct: #1f2328; --t-link: #0969da; }
+html.dark { --t-fg: #e6edf3; --t-keyword: #ff7b72; --t-function: #d2a8ff; --t-constant: #79c0ff; --t-string: #a5d6ff; --t-comment: #9198a1; --t-parameter: #ffa657; --t-punct: #e6edf3; --t-link: #58a6ff; }
+.shiki { color: var(--t-fg); background: var(--code-bg); }
+.t-foreground { color: var(--t-fg); } .t-keyword { color: var(--t-keyword); } .t-function { color: var(--t-function); }
+.t-constant { color: var(--t-constant); } .t-string, .t-string-expression { color: var(--t-string); } .t-comment { color: var(--t-comment); }
+.t-parameter { color: var(--t-parameter); } .t-punctuation { color: var(--t-punct); } .t-link { color: var(--t-link); } .t-italic { font-style: italic; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: var(--bg); font: 16px/1.6 system-ui, sans-serif; }
 a { color: var(--accent); }

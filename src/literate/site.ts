@@ -6,18 +6,19 @@
  * The build checks the book first and refuses to produce a site from a book
  * that has drifted from its code.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import anchor from 'markdown-it-anchor';
 import type MarkdownIt from 'markdown-it';
-import { createHighlighter, type Highlighter } from 'shiki';
+import { buildApi, identAnchor, type ApiSymbol, type Explained } from './api.ts';
 import { bookMarkdown, bookTranscripts, checkBook, claimIndex, loadBook, PARTS, type Book, type Chapter } from './book.ts';
+import { siteHighlighter, type SiteHighlighter } from './highlight.ts';
 import { scanClaimTests, type ClaimTest } from './claims.ts';
 import { formatError } from './regions.ts';
 import { SourceTree } from './sources.ts';
 import { checkTranscripts } from './transcripts.ts';
 import type { WovenMeta } from './weave.ts';
-import type { FigureMode } from './figures.ts';
+import { drawFigures, figureNames, type DrawnFigures, type FigureMode } from './figures.ts';
 import { FAVICON, PAGE_CSS, PAGE_JS } from './site-assets.ts';
 import { bundleExamples } from './runnable.ts';
 import { searchDocs, searchIndex } from './search.ts';
@@ -41,23 +42,39 @@ export interface SiteResult {
   ms: number;
 }
 
-const THEMES = { light: 'github-light', dark: 'github-dark' } as const;
-
 export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
   const { root, out } = options;
-  const highlighter = await createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: ['ts', 'sh', 'json', 'yaml'] });
+  const times: string[] = [];
+  let lap = started;
+  const phase = (name: string) => {
+    const now = performance.now();
+    times.push(`${name} ${((now - lap) / 1000).toFixed(1)} s`);
+    lap = now;
+  };
+  const highlighter = await siteHighlighter();
   const tree = new SourceTree(root);
   const tests = scanClaimTests(tree);
   const identifiers: Identifiers = { symbols: [], links: new Map() };
-  const md = siteMarkdown(tree, tests, highlighter, options.figures ?? true, identifiers);
+  const drawn: DrawnFigures = new Map();
+  const figureMode = options.figures ?? true;
+  const md = siteMarkdown(tree, tests, highlighter, figureMode, identifiers, drawn);
   const book = loadBook(root, { tree, md, claimTests: tests });
   const errors = checkBook(book).map(formatError);
-  if (options.transcripts !== false) {
-    errors.push(...(await checkTranscripts(root, bookTranscripts(book))).map(formatError));
-  }
   if (errors.length) return { pages: [], errors, ms: performance.now() - started };
+  phase('check');
+
+  // The slow, independent work starts now, in worker threads: the examples'
+  // transcripts and the figures. This thread meanwhile builds everything else.
+  const side = (what: string, work: Promise<string[]>) => work.then((e) => { log(`  ${what} (${((performance.now() - started) / 1000).toFixed(1)} s in)`); return e; });
+  const transcripts = options.transcripts === false ? Promise.resolve<string[]>([]) : side('examples checked against their transcripts',
+    checkTranscripts(root, bookTranscripts(book)).then((e) => e.map(formatError)));
+  const names = figureMode ? figureNames(book.chapters.flatMap((c) => c.tokens)) : [];
+  const figures = side(`${names.length} figures drawn`, drawFigures(root, names).then(
+    (r) => { for (const [n, f] of r.drawn) drawn.set(n, f); return []; },
+    (e: Error) => [e.message],
+  ));
 
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -66,6 +83,11 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
     mkdirSync(dirname(join(out, rel)), { recursive: true });
     writeFileSync(join(out, rel), html);
     pages.push(rel);
+  };
+  const fail = async (e: string[]) => {
+    await Promise.allSettled([transcripts, figures]);
+    rmSync(out, { recursive: true, force: true });
+    return { pages: [], errors: e, ms: performance.now() - started };
   };
   writeFileSync(join(out, 'site.css'), PAGE_CSS);
   // Browsers ask every origin for /favicon.ico; a 404 there is an error in every page's console.
@@ -77,10 +99,11 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   // and each page links back to the chapter that explains its symbol.
   const explained = explainedIn(book);
   if (options.api !== false) {
-    const api = await buildApi(root, join(out, 'api'), explained);
-    if (api.errors.length) return { pages, errors: api.errors, ms: performance.now() - started };
+    const api = await buildApi({ root, out: join(out, 'api'), explained });
+    if (api.errors.length) return fail(api.errors);
     pages.push('api/index.html');
     identifiers.symbols = api.symbols;
+    phase('typedoc');
   }
   for (const s of identifiers.symbols) {
     const where = explained(s.file, s.line);
@@ -92,7 +115,27 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   }
   write('identifiers.html', layout(book, 'Index of identifiers', identifierIndex(book, identifiers.symbols, explained), {}));
   const runnable = await bundleExamples(root, out, bookTranscripts(book).map((t) => t.example));
-  log(`${runnable.size} examples run in the page`);
+  // Search: the index of every section, and the script that reads it.
+  writeFileSync(join(out, 'search-index.json'), searchIndex(searchDocs(chapters, pageOf)));
+  const client = await build({ entryPoints: [join(import.meta.dirname, 'client/search.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
+  writeFileSync(join(out, 'search.js'), client.outputFiles[0]!.text);
+  phase('bundles');
+
+  // Source views: every file a caption or a claim links to.
+  const sources = new Set<string>();
+  for (const ch of chapters) for (const inc of ch.env.includes) sources.add(inc.file);
+  for (const t of tests) sources.add(t.file);
+  for (const file of tree.files('src')) sources.add(file); // typedoc's source links land here
+  for (const file of [...sources].sort()) {
+    const code = readFileSync(join(root, file), 'utf8');
+    const html = highlighter.html(code, 'ts', undefined, true);
+    write(`source/${file}.html`, layout(book, file, `<h1 class="source-title">${esc(file)}</h1>${html}`, { depth: file.split('/').length }));
+  }
+  phase('sources');
+
+  const figureErrors = await figures;
+  if (figureErrors.length) return fail(figureErrors);
+  phase('waiting for figures');
   chapters.forEach((ch, i) => {
     // A transcript whose example bundled for the browser gets a Run button (site.js adds it).
     const body = md.renderer.render(ch.tokens, md.options, ch.env).replace(/<figure class="transcript" data-example="([^"]+)">/g, (all, ex: string) => {
@@ -104,28 +147,14 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
     }));
   });
   write('index.html', layout(book, 'lguest-journey', contentsPage(book), {}));
-  // Search: the index of every section, and the script that reads it.
-  writeFileSync(join(out, 'search-index.json'), searchIndex(searchDocs(chapters, pageOf)));
-  const client = await build({ entryPoints: [join(import.meta.dirname, 'client/search.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
-  writeFileSync(join(out, 'search.js'), client.outputFiles[0]!.text);
   write('conformance.html', layout(book, 'Conformance with lguest', conformancePage(book, md), {}));
   write('print.html', printPage(book, md));
+  phase('chapters');
 
-  // Source views: every file a caption or a claim links to.
-  const sources = new Set<string>();
-  for (const ch of chapters) for (const inc of ch.env.includes) sources.add(inc.file);
-  for (const t of tests) sources.add(t.file);
-  for (const file of tree.files('src')) sources.add(file); // typedoc's source links land here
-  for (const file of [...sources].sort()) {
-    const code = readFileSync(join(root, file), 'utf8');
-    const html = highlighter.codeToHtml(code.replace(/\n$/, ''), {
-      lang: 'ts', themes: THEMES, defaultColor: 'light',
-      transformers: [{ line(node, line) { node.properties['id'] = `L${line}`; node.properties['data-line'] = line; } }],
-    });
-    write(`source/${file}.html`, layout(book, file, `<h1 class="source-title">${esc(file)}</h1>${html}`, { depth: file.split('/').length }));
-  }
-  log(`rendered ${pages.length} pages`);
-
+  const transcriptErrors = await transcripts;
+  if (transcriptErrors.length) return fail(transcriptErrors);
+  phase('waiting for examples');
+  log(`  ${times.join(' · ')}`);
   return { pages, errors: [], ms: performance.now() - started };
 }
 
@@ -137,28 +166,19 @@ export interface Identifiers {
   links: Map<string, { href: string; title: string; api: string }>;
 }
 
-export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: Highlighter, figures: FigureMode = true, identifiers: Identifiers = { symbols: [], links: new Map() }): MarkdownIt {
-  const md = bookMarkdown(tree, { tests: claimIndex(tests), testHref: (t) => `source/${t.file}.html#L${t.line}` }, { figures });
+export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: SiteHighlighter, figures: FigureMode = true, identifiers: Identifiers = { symbols: [], links: new Map() }, drawn: DrawnFigures = new Map()): MarkdownIt {
+  const md = bookMarkdown(tree, { tests: claimIndex(tests), testHref: (t) => `source/${t.file}.html#L${t.line}` }, { figures, drawn });
   // Plain slugs ("rights-combined"), not percent-encoded punctuation, so a link reads like the heading.
   const slugify = (t: string) => t.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s+/g, '-');
   md.use(anchor, { level: [2, 3], slugify, permalink: anchor.permalink.headerLink() });
-  md.options.highlight = (code, lang) => {
-    const known = highlighter.getLoadedLanguages().includes(lang);
-    return highlighter.codeToHtml(code.replace(/\n$/, ''), { lang: known ? lang : 'text', themes: THEMES, defaultColor: 'light' });
-  };
+  md.options.highlight = (code, lang) => highlighter.html(code, lang);
   const fence = md.renderer.rules.fence!;
   md.renderer.rules.fence = (tokens, idx, options, env, self) => {
     const meta = tokens[idx]!.meta as WovenMeta | null;
     if (!meta?.woven) return fence(tokens, idx, options, env, self);
-    const html = highlighter.codeToHtml(tokens[idx]!.content.replace(/\n$/, ''), {
-      lang: tokens[idx]!.info || 'ts', themes: THEMES, defaultColor: 'light',
-      transformers: [{
-        line(node, line) {
-          const n = meta.lines[line - 1] ?? meta.firstLine + line - 1;
-          node.properties['data-line'] = n;
-          if (meta.highlight.includes(n)) this.addClassToHast(node, 'highlighted');
-        },
-      }],
+    const html = highlighter.html(tokens[idx]!.content, tokens[idx]!.info || 'ts', (line) => {
+      const n = meta.lines[line - 1] ?? meta.firstLine + line - 1;
+      return { number: n, highlighted: meta.highlight.includes(n) };
     });
     const h = meta.h === undefined ? '' : ` · <span class="h-tag">H:${String(meta.h).padStart(3, '0')}</span>`;
     const defined = identifiers.symbols.filter((s) => s.file === meta.file && s.line >= meta.firstLine && s.line <= meta.lastLine);
@@ -276,27 +296,6 @@ function printPage(book: Book, md: MarkdownIt): string {
 <body class="print"><main><h1>lguest-journey</h1><nav class="print-toc"><h2>Contents</h2><ol>${toc}</ol></nav>${body}</main><script src="site.js"></script></body></html>`;
 }
 
-/** The folders whose exports make up the API reference. */
-const API_FOLDERS = ['src/hw', 'src/host', 'src/guest', 'src/tools'];
-
-/** An exported symbol with a page of its own in the API reference. */
-export interface ApiSymbol {
-  name: string;
-  kind: string;
-  /** Where it is declared: the file from the package root, and the line. */
-  file: string;
-  line: number;
-  /** Its API page, from the site root. */
-  url: string;
-}
-
-interface Explained {
-  page: string;
-  title: string;
-  region: string;
-  h?: number;
-}
-
 /** Which chapter weaves the line `line` of `file`, in which region. */
 function explainedIn(book: Book): (file: string, line: number) => Explained | undefined {
   return (file, line) => {
@@ -329,64 +328,10 @@ function identifierIndex(book: Book, symbols: ApiSymbol[], explained: (file: str
     const e = explained(s.file, s.line);
     const where = e ? `<a href="${e.page}#region-${esc(e.region)}">${esc(e.title)}</a> · <code>${esc(e.region)}</code>${e.h !== undefined ? ` · H:${String(e.h).padStart(3, '0')}` : ''}` : '<span class="muted">not woven</span>';
     const uses = wovenIn(s.name).map((ch) => `<a href="${pageOf(ch)}">${esc(ch.title)}</a>`).join(', ');
-    return `<tr id="ident-${esc(s.name)}"><td><a href="${esc(s.url)}"><code>${esc(s.name)}</code></a></td><td>${esc(s.kind)}</td><td><a href="source/${esc(s.file)}.html#L${s.line}">${esc(s.file)}:${s.line}</a></td><td>${where}</td><td>${uses}</td></tr>`;
+    return `<tr id="${identAnchor(s)}"><td><a href="${esc(s.url)}"><code>${esc(s.name)}</code></a></td><td>${esc(s.kind)}</td><td><a href="source/${esc(s.file)}.html#L${s.line}">${esc(s.file)}:${s.line}</a></td><td>${where}</td><td>${uses}</td></tr>`;
   }).join('\n');
   return `<h1>Index of identifiers</h1><p>Every exported name in the API reference, like the index at the back of a Knuth book: where it is defined, the chapter that explains it, and every chapter whose code uses it.</p>
 <table class="identifiers"><thead><tr><th>name</th><th>kind</th><th>defined at</th><th>explained in</th><th>woven in</th></tr></thead><tbody>${rows}</tbody></table>`;
-}
-
-/** typedoc over the public modules, into `out`. Each symbol's page links back to the chapter that explains it. */
-async function buildApi(root: string, out: string, explained: (file: string, line: number) => Explained | undefined): Promise<{ errors: string[]; symbols: ApiSymbol[] }> {
-  const td = await import('typedoc');
-  const app = await td.Application.bootstrapWithPlugins({
-    entryPoints: API_FOLDERS.filter((d) => existsSync(join(root, d)) && readdirSync(join(root, d)).some((f) => f.endsWith('.ts'))).map((d) => join(root, d, '*.ts')),
-    // Source links go to the site's own source views, which carry line anchors.
-    disableGit: true,
-    basePath: root,
-    sourceLinkTemplate: '../../source/src/{path}.html#L{line}',
-    tsconfig: join(root, 'tsconfig.json'),
-    out,
-    name: 'lguest-journey API',
-    excludePrivate: true,
-    validation: { notExported: false, invalidLink: true, invalidPath: true },
-    treatWarningsAsErrors: true,
-    logLevel: 'Warn',
-    githubPages: false,
-  });
-  const symbols: ApiSymbol[] = [];
-  app.renderer.on(td.PageEvent.END, (page: InstanceType<typeof td.PageEvent>) => {
-    const model = page.model as { name?: string; kind?: number; sources?: { fileName: string; line: number }[] };
-    const src = model.sources?.[0];
-    if (!src || !model.name || model.kind === undefined || !src.fileName.startsWith('src/')) return;
-    symbols.push({ name: model.name, kind: td.ReflectionKind.singularString(model.kind).toLowerCase(), file: src.fileName, line: src.line, url: `api/${page.url}` });
-    const e = explained(src.fileName, src.line);
-    if (!e || !page.contents) return;
-    const up = '../'.repeat(page.url.split('/').length);
-    const back = `<p class="explained-in">Explained in <a href="${up}${e.page}#region-${e.region}">${esc(e.title)} · ${esc(e.region)}${e.h !== undefined ? ` · H:${String(e.h).padStart(3, '0')}` : ''}</a> · <a href="${up}identifiers.html#ident-${esc(model.name)}">index</a></p>`;
-    page.contents = page.contents.replace(/(<h1[^>]*>[\s\S]*?<\/h1>)/, `$1${back}`);
-  });
-  const project = await app.convert();
-  if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return { errors: ['typedoc: the API reference did not build cleanly (see messages above)'], symbols };
-  await app.generateDocs(project, out);
-  unlinkLibrarySources(out);
-  return { errors: app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [], symbols };
-}
-
-/**
- * typedoc links members inherited from the standard library (Error's
- * `message`, say) to "source views" of TypeScript's own .d.ts files, which
- * this site does not have. Keep the text, drop the link.
- */
-function unlinkLibrarySources(dir: string): void {
-  for (const name of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, name.name);
-    if (name.isDirectory()) unlinkLibrarySources(p);
-    else if (name.name.endsWith('.html')) {
-      const html = readFileSync(p, 'utf8');
-      const fixed = html.replace(/<a href="[^"]*\/node_modules\/[^"]*"[^>]*>(.*?)<\/a>/g, '$1');
-      if (fixed !== html) writeFileSync(p, fixed);
-    }
-  }
 }
 
 // #region X-student-site

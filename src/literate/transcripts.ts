@@ -6,14 +6,14 @@
  *     ```
  *
  * and the book check runs the example with tsx and compares, so the output a
- * reader sees is the output they will get.
+ * reader sees is the output they will get. An example's output is remembered
+ * for the exact code it ran (see cache.ts), so an unchanged example is not rerun.
  */
 import type MarkdownIt from 'markdown-it';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { digestFiles, memo, memoKey } from './cache.ts';
+import { pool, runExamplesInWorkers } from './workers.ts';
 import type { SourceError } from './regions.ts';
 import type { ChapterEnv } from './weave.ts';
 
@@ -51,13 +51,17 @@ export interface TranscriptCheck {
   expected: string;
 }
 
-const run = promisify(execFile);
+/** What an example's output depends on: the code it can import, its data, the packages, tsx's settings. */
+export const EXAMPLE_INPUTS = ['src', 'examples', 'test/fixtures', 'package-lock.json', 'tsconfig.json'];
 
-/** The output of one example, run as a reader would run it. */
-export async function runExample(root: string, example: string): Promise<string> {
-  const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
-  const { stdout } = await run(process.execPath, [tsx, example], { cwd: root, timeout: 60_000, maxBuffer: 1 << 24, env: { ...process.env, NO_COLOR: '1' } });
-  return stdout;
+/** The output of one example, run as a reader would run it (in a worker with tsx), or remembered from the last run of the same code. */
+export async function runExample(root: string, example: string, digest = digestFiles(root, EXAMPLE_INPUTS)): Promise<{ stdout: string; cached: boolean }> {
+  const { value, computed } = await memo(memoKey('example', example, digest), async () => {
+    const ran = (await runExamplesInWorkers(root, [example], 1)).get(example)!;
+    if (ran.error) throw new Error(ran.error);
+    return ran.stdout;
+  });
+  return { stdout: value, cached: !computed };
 }
 
 /**
@@ -66,26 +70,22 @@ export async function runExample(root: string, example: string): Promise<string>
  */
 export async function checkTranscripts(root: string, checks: TranscriptCheck[], parallel = 2): Promise<SourceError[]> {
   const errors: SourceError[] = [];
-  const queue = [...checks];
-  const worker = async () => {
-    for (let c = queue.shift(); c; c = queue.shift()) {
-      if (!existsSync(join(root, c.example))) {
-        errors.push({ file: c.chapter, line: c.line, message: `transcript names ${c.example}, which does not exist` });
-        continue;
-      }
-      let actual: string;
-      try {
-        actual = await runExample(root, c.example);
-      } catch (e) {
-        const err = e as { stderr?: string; message: string };
-        errors.push({ file: c.chapter, line: c.line, message: `example ${c.example} failed: ${(err.stderr || err.message).trim().split('\n').slice(0, 6).join(' | ')}` });
-        continue;
-      }
-      const diff = firstDifference(c.expected, actual);
-      if (diff) errors.push({ file: c.chapter, line: c.line + 1 + diff.line, message: `stale transcript of ${c.example}: line ${diff.line + 1} shows "${diff.expected}" but the example prints "${diff.actual}"` });
+  const digest = digestFiles(root, EXAMPLE_INPUTS);
+  await pool(checks.map((c) => async () => {
+    if (!existsSync(join(root, c.example))) {
+      errors.push({ file: c.chapter, line: c.line, message: `transcript names ${c.example}, which does not exist` });
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
+    let actual: string;
+    try {
+      actual = (await runExample(root, c.example, digest)).stdout;
+    } catch (e) {
+      errors.push({ file: c.chapter, line: c.line, message: `example ${c.example} failed: ${(e as Error).message.trim().split('\n').slice(0, 6).join(' | ')}` });
+      return;
+    }
+    const diff = firstDifference(c.expected, actual);
+    if (diff) errors.push({ file: c.chapter, line: c.line + 1 + diff.line, message: `stale transcript of ${c.example}: line ${diff.line + 1} shows "${diff.expected}" but the example prints "${diff.actual}"` });
+  }), parallel);
   return errors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 

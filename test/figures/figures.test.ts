@@ -1,17 +1,24 @@
 /*
  * Every figure is drawn by running the code; its text form is kept as a
  * snapshot, so a figure that would show something else fails here first.
+ * The figures are drawn as the site draws them (in workers, remembered for
+ * the exact code that drew them), so a build and this test share the work.
  */
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
-import { FIGURES } from '../../src/figures/registry.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { FIGURES, type FigureOutput } from '../../src/figures/registry.ts';
+import { drawFigures } from '../../src/literate/figures.ts';
 
 const root = join(import.meta.dirname, '../..');
+let drawn: Map<string, FigureOutput>;
+beforeAll(async () => {
+  drawn = (await drawFigures(root, Object.keys(FIGURES))).drawn;
+});
 
 describe('figures', () => {
   for (const [name, figure] of Object.entries(FIGURES)) {
     test(`${name} shows what the code does`, async () => {
-      const out = figure.render(root);
+      const out = drawn.get(name)!;
       expect(out.svg.startsWith('<svg')).toBe(true);
       if (out.frames) {
         // A figure to step through: every frame a whole SVG, labelled with its step.

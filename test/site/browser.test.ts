@@ -127,7 +127,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     await page.click('p.explained-in a >> nth=0');
     expect(page.url()).toBe(`${base}09-demand-paging.html#region-H330-demand-page`);
     await page.goto(`${base}identifiers.html`);
-    expect(await page.locator('#ident-demandPage td').nth(3).textContent()).toBe('Demand paging · H330-demand-page · H:330');
+    expect(await page.locator('tr[id$="-demandPage"] td').nth(3).textContent()).toBe('Demand paging · H330-demand-page · H:330');
   });
 
   test('a figure drawn from the running system can be stepped through', async () => {

@@ -1,0 +1,128 @@
+/**
+ * The API reference: typedoc over the public modules, written into the site
+ * under api/. Each symbol's page links back to the chapter that explains it,
+ * and the symbols (with the module each comes from) are what woven code's
+ * identifiers are resolved against.
+ *
+ * `npm test` type-checks the whole tree, so typedoc skips its own type check,
+ * and it is handed a program of only the modules it documents: the two make
+ * the reference several times quicker to build.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The folders whose exports make up the API reference. */
+export const API_FOLDERS = ['src/hw', 'src/host', 'src/guest', 'src/tools'];
+
+/** An exported symbol with a page of its own in the API reference. */
+export interface ApiSymbol {
+  name: string;
+  kind: string;
+  /** Where it is declared: the file from the package root, and the line. */
+  file: string;
+  line: number;
+  /** Its API page, from the site root. */
+  url: string;
+}
+
+/** Where the book explains a line of code. */
+export interface Explained {
+  page: string;
+  title: string;
+  region: string;
+  h?: number;
+}
+
+export interface ApiOptions {
+  root: string;
+  out: string;
+  explained: (file: string, line: number) => Explained | undefined;
+  /** Rewrites each finished page (the site's header, theme and way back). `depth` is its folder depth below api/. */
+  decorate?: (html: string, depth: number, symbol: ApiSymbol | undefined) => string;
+}
+
+export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbols: ApiSymbol[] }> {
+  const td = await import('typedoc');
+  const folders = API_FOLDERS.filter((d) => existsSync(join(o.root, d)) && readdirSync(join(o.root, d)).some((f) => f.endsWith('.ts')));
+  // A tsconfig for the documented modules alone, on the project's settings.
+  const tmp = mkdtempSync(join(tmpdir(), 'lgj-api-'));
+  const tsconfig = join(tmp, 'tsconfig.json');
+  writeFileSync(tsconfig, JSON.stringify({
+    extends: join(o.root, 'tsconfig.json'),
+    compilerOptions: { lib: ['ES2022'], types: ['node'], typeRoots: [join(o.root, 'node_modules/@types')] },
+    include: folders.map((d) => join(o.root, d)),
+  }));
+  try {
+    const app = await td.Application.bootstrapWithPlugins({
+      entryPoints: folders.map((d) => join(o.root, d, '*.ts')),
+      // Source links go to the site's own source views, which carry line anchors.
+      disableGit: true,
+      basePath: o.root,
+      sourceLinkTemplate: '../../source/src/{path}.html#L{line}',
+      tsconfig,
+      skipErrorChecking: true,
+      out: o.out,
+      name: 'lguest-journey API',
+      excludePrivate: true,
+      // Prose like "CR0.PG" is not a web address.
+      markdownItOptions: { linkify: false, html: true },
+      validation: { notExported: false, invalidLink: true, invalidPath: true },
+      treatWarningsAsErrors: true,
+      logLevel: 'Warn',
+      githubPages: false,
+    });
+    const symbols: ApiSymbol[] = [];
+    app.renderer.on(td.PageEvent.END, (page: InstanceType<typeof td.PageEvent>) => {
+      const model = page.model as { name?: string; kind?: number; sources?: { fileName: string; line: number }[] };
+      const src = model.sources?.[0];
+      const depth = page.url.split('/').length - 1;
+      let symbol: ApiSymbol | undefined;
+      if (src && model.name && model.kind !== undefined && src.fileName.startsWith('src/')) {
+        symbol = { name: model.name, kind: td.ReflectionKind.singularString(model.kind).toLowerCase(), file: src.fileName, line: src.line, url: `api/${page.url}` };
+        symbols.push(symbol);
+      }
+      if (!page.contents) return;
+      const e = src && o.explained(src.fileName, src.line);
+      if (e && model.name) {
+        const up = '../'.repeat(depth + 1);
+        const back = `<p class="explained-in">Explained in <a href="${up}${e.page}#region-${e.region}">${esc(e.title)} · ${esc(e.region)}${e.h !== undefined ? ` · H:${String(e.h).padStart(3, '0')}` : ''}</a> · <a href="${up}identifiers.html#${identAnchor(symbol!)}">index</a></p>`;
+        page.contents = page.contents.replace(/(<h1[^>]*>[\s\S]*?<\/h1>)/, `$1${back}`);
+      }
+      if (o.decorate) page.contents = o.decorate(page.contents, depth, symbol);
+    });
+    const project = await app.convert();
+    if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return { errors: ['typedoc: the API reference did not build cleanly (see messages above)'], symbols };
+    await app.generateDocs(project, o.out);
+    unlinkLibrarySources(o.out);
+    return { errors: app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [], symbols };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The index's anchor for a symbol: its module and name, unique where the bare name is not. */
+export function identAnchor(s: { name: string; file: string }): string {
+  return `ident-${s.file.replace(/^src\//, '').replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-')}-${s.name}`;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * typedoc links members inherited from the standard library (Error's
+ * `message`, say) to "source views" of TypeScript's own .d.ts files, which
+ * this site does not have. Keep the text, drop the link.
+ */
+function unlinkLibrarySources(dir: string): void {
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, name.name);
+    if (name.isDirectory()) unlinkLibrarySources(p);
+    else if (name.name.endsWith('.html')) {
+      const html = readFileSync(p, 'utf8');
+      const fixed = html.replace(/<a href="[^"]*\/node_modules\/[^"]*"[^>]*>(.*?)<\/a>/g, '$1');
+      if (fixed !== html) writeFileSync(p, fixed);
+    }
+  }
+}
