@@ -11,6 +11,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cssVariables, PALETTES, type Palette } from './palette.ts';
 
 /** The folders whose exports make up the API reference. */
 export const API_FOLDERS = ['src/hw', 'src/host', 'src/guest', 'src/tools'];
@@ -39,7 +40,7 @@ export interface ApiOptions {
   out: string;
   explained: (file: string, line: number) => Explained | undefined;
   /** Rewrites each finished page (the site's header, theme and way back). `depth` is its folder depth below api/. */
-  decorate?: (html: string, depth: number, symbol: ApiSymbol | undefined) => string;
+  decorate?: (html: string, depth: number) => string;
 }
 
 export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbols: ApiSymbol[] }> {
@@ -71,6 +72,8 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
       treatWarningsAsErrors: true,
       logLevel: 'Warn',
       githubPages: false,
+      // The book is the way in; the reference's front page lists its modules.
+      readme: 'none',
     });
     const symbols: ApiSymbol[] = [];
     app.renderer.on(td.PageEvent.END, (page: InstanceType<typeof td.PageEvent>) => {
@@ -89,7 +92,7 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
         const back = `<p class="explained-in">Explained in <a href="${up}${e.page}#region-${e.region}">${esc(e.title)} · ${esc(e.region)}${e.h !== undefined ? ` · H:${String(e.h).padStart(3, '0')}` : ''}</a> · <a href="${up}identifiers.html#${identAnchor(symbol!)}">index</a></p>`;
         page.contents = page.contents.replace(/(<h1[^>]*>[\s\S]*?<\/h1>)/, `$1${back}`);
       }
-      if (o.decorate) page.contents = o.decorate(page.contents, depth, symbol);
+      if (o.decorate) page.contents = o.decorate(page.contents, depth);
     });
     const project = await app.convert();
     if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return { errors: ['typedoc: the API reference did not build cleanly (see messages above)'], symbols };
@@ -125,4 +128,54 @@ function unlinkLibrarySources(dir: string): void {
       if (fixed !== html) writeFileSync(p, fixed);
     }
   }
+}
+
+/** The API pages in the site's colours: typedoc's own variables, set from the palette. */
+export function apiCss(): string {
+  const vars = (mode: 'light' | 'dark', p: Palette) => {
+    const map: Record<string, string> = {
+      'color-background': p.bg, 'color-background-secondary': p['code-bg'], 'color-background-active': p.line, 'color-accent': p.line,
+      'color-text': p.fg, 'color-contrast-text': p.fg, 'color-text-aside': p.muted, 'color-link': p.accent, 'color-focus-outline': p.accent,
+      'color-ts-keyword': p['t-keyword'], 'color-ts-project': p['t-function'], 'color-ts-module': p['t-function'], 'color-ts-namespace': p['t-function'],
+      'color-ts-enum': p['t-parameter'], 'color-ts-enum-member': p['t-parameter'], 'color-ts-variable': p['t-constant'], 'color-ts-function': p['t-function'],
+      'color-ts-class': p['t-constant'], 'color-ts-interface': p.ok, 'color-ts-constructor': p['t-constant'], 'color-ts-property': p['t-parameter'],
+      'color-ts-method': p['t-function'], 'color-ts-reference': p['t-keyword'], 'color-ts-call-signature': p['t-function'], 'color-ts-index-signature': p['t-parameter'],
+      'color-ts-constructor-signature': p['t-constant'], 'color-ts-parameter': p['t-constant'], 'color-ts-type-parameter': p['t-parameter'],
+      'color-ts-accessor': p['t-keyword'], 'color-ts-get-signature': p['t-keyword'], 'color-ts-set-signature': p['t-keyword'], 'color-ts-type-alias': p['t-keyword'],
+      'color-document': p.fg, 'color-comment-tag': p['code-bg'], 'color-comment-tag-text': p.fg, 'color-icon-background': p.bg, 'color-icon-text': p.fg,
+    };
+    return Object.entries(map).map(([k, v]) => `--${mode}-${k}: ${v};`).join(' ');
+  };
+  return `:root { ${vars('light', PALETTES.light)} ${vars('dark', PALETTES.dark)} }
+:root { ${cssVariables(PALETTES.light)} }
+:root[data-theme="dark"] { ${cssVariables(PALETTES.dark)} }
+.tsd-theme-toggle { display: none; }
+.skip { position: absolute; left: .5rem; top: -4rem; z-index: 100; padding: .5rem 1rem; background: var(--bg); color: var(--accent); border: 2px solid var(--accent); border-radius: 6px; }
+.skip:focus { top: .5rem; }
+.lgj-bar { display: flex; flex-wrap: wrap; align-items: center; gap: .25rem 1.25rem; padding: .4rem 1rem; font: 15px/1.5 system-ui, sans-serif; background: var(--bg); border-bottom: 1px solid var(--line); }
+.lgj-bar a { color: var(--accent); padding: .2rem 0; }
+.lgj-bar .lgj-home { font-weight: 700; margin-right: auto; }
+.lgj-bar button { min-width: 2.25rem; min-height: 2.25rem; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; cursor: pointer; }
+.explained-in { font-size: .95rem; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+`;
+}
+
+/**
+ * Each API page joins the site: its colours and theme, a bar with the way
+ * back to the book, a skip link, and the text marked as the page's main part.
+ */
+export function apiDecorator(html: string, depth: number): string {
+  const up = '../'.repeat(depth + 1);
+  const head = `<script>(function(){var t=localStorage.getItem('theme'),d=t?t==='dark':matchMedia('(prefers-color-scheme: dark)').matches;document.documentElement.classList.toggle('dark',d);try{localStorage.setItem('tsd-theme',d?'dark':'light')}catch(e){}})();</script><link rel="stylesheet" href="${up}api.css"/>`;
+  const bar = `<a class="skip" href="#content">Skip to the text</a><nav class="lgj-bar" aria-label="The book"><a class="lgj-home" href="${up}index.html">← lguest-journey: the book</a><a href="${up}identifiers.html">Index of identifiers</a><a href="${up}conformance.html">Conformance</a><button type="button" id="theme-toggle" aria-label="Dark mode" aria-pressed="false">◐</button></nav>`;
+  return html
+    // A permalink inside a folding section's <summary> is a control inside a control.
+    .replace(/(<summary\b[^>]*>(?:(?!<\/summary>)[\s\S])*?)<a href="#[^"]*" aria-label="Permalink" class="tsd-anchor-icon">[\s\S]*?<\/a>/g, '$1')
+    // Tables scroll in their own box, as in the book.
+    .replace(/<table>/g, '<div class="table-wrap" role="region" tabindex="0" aria-label="Table"><table>').replace(/<\/table>/g, '</table></div>')
+    .replace('</head>', `${head}</head>`)
+    .replace(/<body>/, `<body>${bar}`)
+    .replace('<div class="col-content">', '<div class="col-content" role="main" id="content" tabindex="-1">')
+    .replace('</body>', `<script src="${up}site.js"></script></body>`);
 }

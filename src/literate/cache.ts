@@ -27,11 +27,13 @@ const bypass = () => process.env['LGJ_NO_CACHE'] === '1';
 /**
  * A digest of files: every file under each path (a folder or a file), by its
  * path from `root` and its bytes, in sorted order. A path that does not exist
- * counts as absent, which is itself part of the digest.
+ * counts as absent, which is itself part of the digest. `skip` leaves paths out.
  */
-export function digestFiles(root: string, paths: string[]): string {
+export function digestFiles(root: string, paths: string[], skip: string[] = []): string {
   const h = createHash('sha256');
+  const skipped = new Set(skip.map((p) => join(root, p)));
   const walk = (abs: string) => {
+    if (skipped.has(abs)) return;
     let st;
     try {
       st = statSync(abs);
@@ -58,6 +60,11 @@ export function memoKey(...parts: string[]): string {
 /** Whether a value is already on disk for `key`, without waiting for it. */
 export function memoHas(key: string): boolean {
   return !bypass() && existsSync(join(DIR, `${key}.json`));
+}
+
+/** Drop the value for `key`, so that the next `memo` computes it afresh. */
+export function memoForget(key: string): void {
+  rmSync(join(DIR, `${key}.json`), { force: true });
 }
 
 /** The value for `key`: from disk, or computed (once, whoever asks). `computed` says which. */

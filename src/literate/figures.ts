@@ -12,9 +12,9 @@
  */
 import type MarkdownIt from 'markdown-it';
 import { FIGURES, type FigureOutput } from '../figures/registry.ts';
-import { digestFiles, memo, memoKey, PACKAGE_ROOT } from './cache.ts';
+import { digestFiles, memo, memoKey } from './cache.ts';
 import type { ChapterEnv } from './weave.ts';
-import { drawFiguresInWorkers } from './workers.ts';
+import { FIGURE_ENTRY, runInWorker, withBundles } from './workers.ts';
 
 const INFO = /^figure\s+(\S+)\s*$/;
 
@@ -29,20 +29,29 @@ export type FigureMode = boolean | 'reference';
 export type DrawnFigures = Map<string, FigureOutput>;
 
 /**
- * Draw the named figures for the tree at `root`, each in a worker. A figure
- * depends on the code that draws it (this package's src/) and the data it
- * reads (the tree's test/fixtures/): for the same bytes it is not drawn again.
+ * Draw the named figures for the tree at `root`, each in a worker, all at
+ * once. A figure is a function of the code that draws it (its bundle) and
+ * the data it reads (the tree's test/fixtures/): for the same bytes it is
+ * remembered, not drawn again.
  */
 export async function drawFigures(root: string, names: Iterable<string>): Promise<{ drawn: DrawnFigures; computed: string[] }> {
-  const code = digestFiles(PACKAGE_ROOT, ['src', 'package-lock.json']);
+  const wanted = [...new Set(names)].filter((n) => FIGURES[n]);
   const data = digestFiles(root, ['test/fixtures']);
   const drawn: DrawnFigures = new Map();
   const computed: string[] = [];
-  await Promise.all([...new Set(names)].filter((n) => FIGURES[n]).map(async (name) => {
-    const r = await memo(memoKey('figure', name, code, data), async () => (await drawFiguresInWorkers(root, [name])).get(name)!);
-    drawn.set(name, r.value);
-    if (r.computed) computed.push(name);
-  }));
+  await withBundles([FIGURE_ENTRY], async (bundles) => {
+    const b = bundles.get(FIGURE_ENTRY.name)!;
+    if ('error' in b) throw new Error(`the figures do not compile: ${b.error}`);
+    await Promise.all(wanted.map(async (name) => {
+      const r = await memo(memoKey('figure', name, b.code, data), async () => {
+        const ran = await runInWorker<FigureOutput>(b.file, { name, root });
+        if (ran.error || !ran.message) throw new Error(`figure ${name} could not be drawn: ${ran.error ?? 'it returned nothing'}`);
+        return ran.message;
+      });
+      drawn.set(name, r.value);
+      if (r.computed) computed.push(name);
+    }));
+  });
   return { drawn, computed };
 }
 
@@ -78,10 +87,15 @@ export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = tr
     let out = drawn.get(name);
     if (!out) drawn.set(name, (out = FIGURES[name]!.render(root)));
     const text = md.utils.escapeHtml(out.text);
+    const esc = md.utils.escapeHtml;
     // A stepping figure: every frame in the page, one shown; site.js adds Previous and Next.
-    const svg = out.frames
-      ? `<div class="stepper">${out.frames.map((f, i) => `<div class="step"${i ? ' hidden' : ''}>${f}</div>`).join('')}</div>`
-      : out.svg;
-    return `<figure class="live-figure" id="figure-${name}">${svg}<figcaption>${md.utils.escapeHtml(FIGURES[name]!.title)} · ${draw === 'reference' ? 'drawn by the finished code: yours, once the exercises are done, draws the same' : 'drawn by running the code when this page was built'}</figcaption><details><summary>The same, as a table</summary><pre>${text}</pre></details></figure>\n`;
+    const picture = out.frames
+      ? `<div class="stepper" role="region" tabindex="0" aria-label="${esc(FIGURES[name]!.title)}, step by step">${out.frames.map((f, i) => `<div class="step"${i ? ' hidden' : ''}>${f}</div>`).join('')}</div>`
+      : out.panels
+        ? `<div class="fig-panels">${out.panels.join('')}</div>`
+        : out.svg ?? '';
+    const legend = out.legend ? `<ul class="fig-legend">${out.legend.map((l) => `<li><span class="swatch" style="background:${esc(l.colour)}"></span>${esc(l.name)}</li>`).join('')}</ul>` : '';
+    const how = draw === 'reference' ? 'drawn by the finished code: yours, once the exercises are done, draws the same' : 'drawn by running the code when this page was built';
+    return `<figure class="live-figure" id="figure-${name}">${picture}${legend}<figcaption>${esc(FIGURES[name]!.title)} · ${how}</figcaption><details><summary>The same, as a table</summary><pre tabindex="0">${text}</pre></details></figure>\n`;
   };
 }

@@ -72,3 +72,12 @@ function shortClasses(html: string): string {
   }
   return out;
 }
+
+/**
+ * Tokens in the text's own colour need no element: for a whole source file
+ * shown as it is (nothing linked inside it), unwrapping them halves the page's
+ * elements, and a browser lays out half as much.
+ */
+export function plainTokens(html: string): string {
+  return html.replace(/<span class="t-(?:foreground|punctuation)">([^<]*)<\/span>/g, '$1');
+}

@@ -9,6 +9,8 @@
  * The code a worker runs is bundled by esbuild, the compiler tsx itself uses,
  * so no worker pays for loading a TypeScript loader of its own. Each module's
  * `import.meta.dirname`, `filename` and `url` keep meaning its own source file.
+ * The bundle's text is exactly the code that runs, so it is what a remembered
+ * result is keyed on (see cache.ts).
  */
 import { build, type Plugin } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +18,6 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FigureOutput } from '../figures/figure.ts';
 
 const REGISTRY = join(import.meta.dirname, '../figures/registry.ts');
 
@@ -38,24 +39,61 @@ const importMeta: Plugin = {
   },
 };
 
-/** Bundle each entry (a file, or source text resolved from `resolveDir`) into `dir`, one .mjs each. */
-async function bundle(dir: string, entries: { name: string; file?: string; source?: string; resolveDir?: string }[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  await Promise.all(entries.map(async (e, i) => {
-    const outfile = join(dir, `${i}-${basename(e.name).replace(/\.ts$/, '')}.mjs`);
+/** A bundle ready to run: its file, and its text (what a memo of its output is keyed on). */
+export interface Bundle {
+  file: string;
+  code: string;
+}
+
+/** An entry to bundle: a file, or source text resolved from `resolveDir`. */
+export interface Entry {
+  name: string;
+  file?: string;
+  source?: string;
+  resolveDir?: string;
+}
+
+/** Bundle one entry into `dir`, or say why it does not compile. */
+async function bundle(dir: string, e: Entry, i: number): Promise<Bundle | { error: string }> {
+  const outfile = join(dir, `${i}-${basename(e.name).replace(/\.ts$/, '')}.mjs`);
+  try {
     await build({
-      ...(e.file ? { entryPoints: [e.file] } : { stdin: { contents: e.source!, resolveDir: e.resolveDir!, loader: 'ts', sourcefile: e.name } }),
+      ...(e.file ? { entryPoints: [e.file] } : { stdin: { contents: e.source!, resolveDir: e.resolveDir!, loader: 'ts' as const, sourcefile: e.name } }),
       bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, write: true, logLevel: 'silent',
       plugins: [importMeta],
       // A CommonJS package bundled into ESM may still call require.
       banner: { js: "import { createRequire as __lgjRequire } from 'node:module'; const require = __lgjRequire(import.meta.url);" },
     });
-    out.set(e.name, outfile);
-  }));
-  return out;
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  return { file: outfile, code: readFileSync(outfile, 'utf8') };
 }
 
-interface Ran<T> {
+/**
+ * Bundle the entries into a scratch folder, hand them to `work`, and remove
+ * the folder after. An entry that does not compile maps to its error.
+ */
+export async function withBundles<T>(entries: Entry[], work: (bundles: Map<string, Bundle | { error: string }>) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'lgj-run-'));
+  try {
+    const built = await Promise.all(entries.map((e, i) => bundle(dir, e, i)));
+    return await work(new Map(entries.map((e, i) => [e.name, built[i]!])));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The source of the bundle that draws a figure of the registry (named in workerData) for a tree. */
+export const FIGURE_ENTRY: Entry = {
+  name: 'figures.ts',
+  resolveDir: dirname(REGISTRY),
+  source: `import { parentPort, workerData } from 'node:worker_threads';
+import { FIGURES } from ${JSON.stringify(REGISTRY)};
+parentPort.postMessage(FIGURES[workerData.name].render(workerData.root));`,
+};
+
+export interface Ran<T> {
   /** What the worker printed on stdout. */
   stdout: string;
   /** What it posted back, if anything. */
@@ -64,7 +102,7 @@ interface Ran<T> {
   error?: string;
 }
 
-function run<T>(file: string, workerData?: unknown): Promise<Ran<T>> {
+export function runInWorker<T>(file: string, workerData?: unknown): Promise<Ran<T>> {
   return new Promise((resolve) => {
     const w = new Worker(file, { stdout: true, stderr: true, workerData, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
@@ -90,57 +128,6 @@ function run<T>(file: string, workerData?: unknown): Promise<Ran<T>> {
         resolve(ran);
       });
     });
-  });
-}
-
-/** A scratch folder for bundles, removed when `work` is done. */
-async function withScratch<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'lgj-run-'));
-  try {
-    return await work(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** What each example prints, run as `npx tsx` runs it, at most `parallel` at a time; `error` when one throws or exits non-zero. */
-export function runExamplesInWorkers(root: string, examples: string[], parallel: number): Promise<Map<string, { stdout: string; error?: string }>> {
-  return withScratch(async (dir) => {
-    const ran = new Map<string, { stdout: string; error?: string }>();
-    let bundles: Map<string, string>;
-    try {
-      bundles = await bundle(dir, examples.map((e) => ({ name: e, file: join(root, e) })));
-    } catch (e) {
-      // One that does not compile: run them one by one, so each failure is its own.
-      if (examples.length > 1) {
-        for (const e of examples) for (const [k, v] of await runExamplesInWorkers(root, [e], 1)) ran.set(k, v);
-        return ran;
-      }
-      ran.set(examples[0]!, { stdout: '', error: (e as Error).message });
-      return ran;
-    }
-    await pool(examples.map((e) => async () => {
-      const r = await run(bundles.get(e)!);
-      ran.set(e, r.error ? { stdout: r.stdout, error: r.error } : { stdout: r.stdout });
-    }), parallel);
-    return ran;
-  });
-}
-
-/** Draw figures of the registry for the tree at `root`, each in its own worker, all at once. */
-export function drawFiguresInWorkers(root: string, names: string[]): Promise<Map<string, FigureOutput>> {
-  return withScratch(async (dir) => {
-    const source = `import { parentPort, workerData } from 'node:worker_threads';
-import { FIGURES } from ${JSON.stringify(REGISTRY)};
-parentPort.postMessage(FIGURES[workerData.name].render(workerData.root));`;
-    const file = (await bundle(dir, [{ name: 'figures.ts', source, resolveDir: dirname(REGISTRY) }])).get('figures.ts')!;
-    const drawn = new Map<string, FigureOutput>();
-    await Promise.all(names.map(async (name) => {
-      const r = await run<FigureOutput>(file, { name, root });
-      if (r.error || !r.message) throw new Error(`figure ${name} could not be drawn: ${r.error ?? 'it returned nothing'}`);
-      drawn.set(name, r.message);
-    }));
-    return drawn;
   });
 }
 
