@@ -158,6 +158,9 @@ export function apiCss(): string {
 .lgj-bar button { min-width: 2.25rem; min-height: 2.25rem; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; cursor: pointer; }
 .explained-in { font-size: .95rem; }
 .table-wrap { overflow-x: auto; max-width: 100%; }
+/* Targets of at least 24 px. */
+.tsd-filter-input input[type="checkbox"], .tsd-filter-input svg { width: 24px; height: 24px; }
+.tsd-accordion-summary { min-height: 24px; }
 `;
 }
 

@@ -74,9 +74,9 @@ function shortClasses(html: string): string {
 }
 
 /**
- * Tokens in the text's own colour need no element: for a whole source file
- * shown as it is (nothing linked inside it), unwrapping them halves the page's
- * elements, and a browser lays out half as much.
+ * Tokens in the text's own colour need no element of their own: unwrapping
+ * them (any with a link inside keep theirs) leaves a page with far fewer
+ * elements for a browser to lay out.
  */
 export function plainTokens(html: string): string {
   return html.replace(/<span class="t-(?:foreground|punctuation)">([^<]*)<\/span>/g, '$1');

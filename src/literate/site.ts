@@ -162,7 +162,7 @@ export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: 
   // Plain slugs ("rights-combined"), not percent-encoded punctuation, so a link reads like the heading.
   const slugify = (t: string) => t.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s+/g, '-');
   md.use(anchor, { level: [2, 3], slugify, permalink: anchor.permalink.headerLink() });
-  md.options.highlight = (code, lang) => highlighter.html(code, lang);
+  md.options.highlight = (code, lang) => plainTokens(highlighter.html(code, lang));
   md.renderer.rules.table_open = () => '<div class="table-wrap" role="region" tabindex="0" aria-label="Table"><table>\n';
   md.renderer.rules.table_close = () => '</table></div>\n';
   const fence = md.renderer.rules.fence!;
@@ -179,7 +179,8 @@ export function siteMarkdown(tree: SourceTree, tests: ClaimTest[], highlighter: 
     const api = defined.length ? ` · API: ${defined.map((s) => `<a href="${esc(s.url)}">${esc(s.name)}</a>`).join(', ')}` : '';
     const where = `<a href="source/${esc(meta.file)}.html#L${meta.firstLine}">${esc(meta.file)}</a> · lines ${meta.firstLine}–${meta.lastLine}${h}${api}`;
     const page = basename(env.path).replace(/\.md$/, '.html');
-    const code = identifiers ? identifiers.linkCode(html, meta.file, page) : html;
+    // Identifiers are linked first; tokens in the text's colour (with no link inside) then lose their element.
+    const code = plainTokens(identifiers ? identifiers.linkCode(html, meta.file, page) : html);
     return `<figure class="woven" id="region-${esc(meta.region)}"><figcaption><span class="region">${esc(meta.region)}</span> · ${where}</figcaption>${code}</figure>\n`;
   };
   return md;

@@ -6,7 +6,11 @@ import { SourceTree } from '../../src/literate/sources.ts';
 import { builtSite, root, type BuiltSite } from '../site/built-site.ts';
 
 let site: BuiltSite;
-const page = (p: string) => readFileSync(join(site.dir, p), 'utf8');
+/** A page of the built site; a build that failed fails every test with its reasons. */
+const page = (p: string) => {
+  expect(site.result.errors).toEqual([]);
+  return readFileSync(join(site.dir, p), 'utf8');
+};
 beforeAll(async () => {
   site = await builtSite();
 });
@@ -49,6 +53,7 @@ describe('the site', () => {
   });
 
   test('the build says where its time went', () => {
+    expect(site.result.errors).toEqual([]);
     expect((site.result as unknown as { log: string[] }).log.join('\n')).toMatch(/this thread: check \d+\.\d s · typedoc \d+\.\d s/);
   });
 });
