@@ -6,7 +6,7 @@
 
 // #region X-svg
 // unwoven: drawing helpers for figures, not part of the system the book builds.
-export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface Series {
   name: string;

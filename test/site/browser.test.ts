@@ -270,7 +270,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
       const c = await context(viewport, 'light');
       const page = await c.newPage();
-      for (const [shot, url] of [['08-demand-paging', '08-demand-paging.html'], ['11-m009-figure', '11-mastery-highmem.html#figure-m009-highmem']] as const) {
+      for (const [shot, url] of [['demand-paging', chapter('demand-paging')], ['m009-figure', `${chapter('mastery-highmem')}#figure-m009-highmem`]] as const) {
         await page.goto(base + url);
         for (const theme of ['light', 'dark'] as const) {
           await dark(page, theme === 'dark');
@@ -280,12 +280,19 @@ describe.skipIf(!have)('the site in Chromium', () => {
       if (name === 'phone') {
         await page.click('#menu-button');
         await page.locator('#drawer').waitFor({ state: 'visible' });
-        await page.screenshot({ path: join(SCREENSHOTS, `11-drawer-${name}-dark.png`) });
+        await page.screenshot({ path: join(SCREENSHOTS, `drawer-${name}-dark.png`) });
       }
       await c.close();
     }
     expect(readdirSync(SCREENSHOTS).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(9);
   });
+
+  /** A chapter's page by its slug, whatever its number: `chapter('tlb')` is '06-tlb.html'. */
+  function chapter(slug: string): string {
+    const f = files.find((x) => new RegExp(`^\\d\\d-${slug}\\.html$`).test(x));
+    if (!f) throw new Error(`no chapter ${slug}`);
+    return f;
+  }
 
   /** The page and section whose woven code declares `name`, read from the built chapters. */
   function sectionDeclaring(name: string): string {
@@ -302,7 +309,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
   test('search on a phone: results in view, and lguest\'s C names find our code first', async () => {
     const c = await context(PHONE, 'light');
     const page = await c.newPage();
-    await page.goto(`${base}03-rights.html`);
+    await page.goto(`${base}${chapter('rights')}`);
     for (const [query, ours] of [['guest_set_pte', 'guestSetPte'], ['demand_page', 'demandPage'], ['pin_stack_pages', 'pinStackPages'], ['LHCALL_FLUSH_TLB', 'LHCALL_FLUSH_TLB']] as const) {
       await page.fill('#search', query);
       const first = page.locator('#search-results li[role="option"] a').first();
@@ -327,7 +334,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
   test('search by keyboard: / and Ctrl+K reach it, arrows choose, Enter goes, Esc and a click elsewhere close it', async () => {
     const c = await context(DESKTOP, 'light');
     const page = await c.newPage();
-    await page.goto(`${base}06-tlb.html`);
+    await page.goto(`${base}${chapter('tlb')}`);
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('search');
     await page.keyboard.type('shadow');
@@ -418,7 +425,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
   test('on a desktop the chapter list stays in view, and "On this page" marks the section being read', async () => {
     const c = await context(DESKTOP, 'light');
     const page = await c.newPage();
-    await page.goto(`${base}08-demand-paging.html`);
+    await page.goto(`${base}${chapter('demand-paging')}`);
     const toc = page.locator('nav.toc a');
     const last = await toc.count();
     expect(last).toBeGreaterThan(2);
@@ -437,7 +444,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
   test('an example runs in the page and prints its transcript', async () => {
     const c = await context(DESKTOP, 'light');
     const page = await c.newPage();
-    await page.goto(`${base}06-tlb.html`);
+    await page.goto(`${base}${chapter('tlb')}`);
     const fig = page.locator('figure.transcript[data-example="examples/06-stale-tlb.ts"]');
     await fig.locator('button.run').click();
     await expect.poll(() => fig.locator('.run-status').getAttribute('data-match'), { timeout: PATIENCE }).toBe('yes');
@@ -449,7 +456,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
   test('a figure drawn from the running system can be stepped through, and its steps stay readable on a phone', async () => {
     const c = await context(PHONE, 'light');
     const page = await c.newPage();
-    await page.goto(`${base}08-demand-paging.html`);
+    await page.goto(`${base}${chapter('demand-paging')}`);
     const fig = page.locator('#figure-one-fault');
     const where = fig.locator('.step-nav span');
     const total = await fig.locator('.step').count();
@@ -489,7 +496,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
   test('dark mode follows the system until toggled, and stays toggled on the next page', async () => {
     const system = await context(DESKTOP, 'dark');
     const first = await system.newPage();
-    await first.goto(`${base}05-large-pages-pae-long-mode.html`);
+    await first.goto(`${base}${chapter('large-pages-pae-long-mode')}`);
     expect(await first.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true);
     await system.close();
     const c = await context(DESKTOP, 'light');
@@ -501,7 +508,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     expect(await dark()).toBe(true);
     expect(await page.getAttribute('#theme-toggle', 'aria-pressed')).toBe('true');
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
-    await page.goto(`${base}02-two-level-walk.html`);
+    await page.goto(`${base}${chapter('two-level-walk')}`);
     expect(await dark()).toBe(true);
     await page.click('#theme-toggle');
     expect(await dark()).toBe(false);
@@ -511,7 +518,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
   test('the skip link is the first stop of the keyboard and lands on the text', async () => {
     const c = await context(PHONE, 'light');
     const page = await c.newPage();
-    await page.goto(`${base}07-the-host-and-its-guest.html`);
+    await page.goto(`${base}${chapter('the-host-and-its-guest')}`);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the text');
     await page.keyboard.press('Enter');
