@@ -62,6 +62,6 @@ export const hex8 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}
 export function drawEntrySteps(title: string, steps: EntryStep[]): FigureOutput {
   const frames = steps.map((s, i) => drawStep(title, s, i, steps.length));
   const text = steps.map((s, i) => `${String(i + 1).padStart(2)}. ${s.event}\n    guest PTE ${hex8(s.guest)} ${flags(s.guest)} · shadow PTE ${hex8(s.shadow)} ${flags(s.shadow)} · TLB: ${s.tlb}`).join('\n') + '\n';
-  return { svg: frames[0]!, frames, text };
+  return { frames, text };
 }
 // #endregion X-figure-entry-steps

@@ -6,12 +6,16 @@
 // #region X-figure
 // unwoven: plumbing between the site and the figures.
 export interface FigureOutput {
-  /** The SVG, inline in the page. */
-  svg: string;
-  /** The same facts as text: the accessible alternative, and what the snapshot test keeps. */
-  text: string;
+  /** One picture: an SVG, inline in the page. */
+  svg?: string;
+  /** Several pictures side by side on a wide screen, one under another on a narrow one. */
+  panels?: string[];
   /** A figure to step through: one SVG per step (the reader moves with Previous and Next). */
   frames?: string[];
+  /** The colours the panels share, named once under them. */
+  legend?: { name: string; colour: string }[];
+  /** The same facts as text: the accessible alternative, and what the snapshot test keeps. */
+  text: string;
 }
 
 export interface Figure {

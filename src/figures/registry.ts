@@ -22,6 +22,6 @@ export const FIGURES: Record<string, Figure> = {
   'entry-life': { title: 'The life of one entry: a read, a write, a fork, a switch, a copy on write and a flush of everything', render: entryLifeFigure },
   'pgdir-cache': { title: "The Host's four shadow slots across twelve context switches", render: pgdirCacheFigure },
   'one-fault': { title: 'One page fault, step by step: the Guest\'s entry, the shadow entry and the TLB', render: oneFaultFigure },
-  'm009-highmem': { title: 'M:009: hidden faults and replay time, lguest mode against the fix', render: m009Figure },
+  'm009-highmem': { title: 'M:009 counted: hidden faults, shadow pages built and whole-shadow clears, lguest\'s kmap_atomic against the fix', render: m009Figure },
 };
 // #endregion X-figure-registry

@@ -6,7 +6,7 @@
 
 // #region X-svg
 // unwoven: drawing helpers for figures, not part of the system the book builds.
-export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface Series {
   name: string;
@@ -24,7 +24,8 @@ export function groupedBars(o: {
   categories: string[]; series: Series[];
 }): string {
   const all = o.series.flatMap((s) => s.values).filter((v) => v > 0);
-  const top = 10 ** Math.ceil(Math.log10(Math.max(10, ...all)));
+  // Headroom over the tallest bar for its value.
+  const top = 10 ** Math.ceil(Math.log10(Math.max(10, ...all) * 1.5));
   const plotH = o.height - 48;
   const plotW = o.width - 56;
   const ybar = (v: number) => (v <= 1 ? 0 : (Math.log10(v) / Math.log10(top)) * plotH);
@@ -43,6 +44,8 @@ export function groupedBars(o: {
       const v = s.values[i]!;
       const h = ybar(v);
       parts.push(`<rect x="${(gx + j * bar).toFixed(1)}" y="${(20 + plotH - h).toFixed(1)}" width="${(bar - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.colour}"><title>${esc(`${s.name}, ${c}: ${v.toLocaleString('en-US')} ${o.unit}`)}</title></rect>`);
+      // The value over its bar, short (12381 → 12k): a bar of 1 on a log scale has no height to see.
+      parts.push(`<text x="${(gx + j * bar + (bar - 1) / 2).toFixed(1)}" y="${(20 + plotH - h - 3).toFixed(1)}" class="fig-value" text-anchor="middle">${short(v)}</text>`);
     });
     parts.push(`<text x="${(gx + (group * 0.7) / 2).toFixed(1)}" y="${o.height - 12}" class="fig-axis" text-anchor="middle">${esc(c)}</text>`);
   });
@@ -50,9 +53,11 @@ export function groupedBars(o: {
   return parts.join('');
 }
 
-/** A legend row. */
-export function legend(x: number, y: number, series: Series[]): string {
-  return series.map((s, i) => `<rect x="${x + i * 170}" y="${y - 9}" width="10" height="10" fill="${s.colour}"/><text x="${x + i * 170 + 14}" y="${y}" class="fig-axis">${esc(s.name)}</text>`).join('');
+/** 719 → 719, 6469 → 6.5k, 12381 → 12k. */
+function short(v: number): string {
+  if (v < 1000) return String(v);
+  const k = v / 1000;
+  return `${k < 10 ? k.toFixed(1).replace(/\.0$/, '') : Math.round(k)}k`;
 }
 
 /** Wrap groups into a whole SVG document with an accessible title. */

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type Token from 'markdown-it/lib/token.mjs';
 import { formatError, type SourceError } from './regions.ts';
 import { beyondPlugin } from './beyond.ts';
-import { figurePlugin, type FigureMode } from './figures.ts';
+import { figurePlugin, type DrawnFigures, type FigureMode } from './figures.ts';
 import { exercisePlugin } from './exercises.ts';
 import { courseExercises } from '../markers/exercises.ts';
 import { parseExercises } from '../markers/markers.ts';
@@ -51,13 +51,13 @@ export interface Book {
 const CHAPTER_FILE = /^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$/;
 
 /** Plugins every build of the book uses; the site adds highlighting and layout on top. */
-export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}, options: { figures?: FigureMode } = {}): MarkdownIt {
+export function bookMarkdown(tree: SourceTree, claims: ClaimOptions = {}, options: { figures?: FigureMode; drawn?: DrawnFigures } = {}): MarkdownIt {
   const md = new MarkdownIt({ html: true, linkify: false, typographer: true });
   md.use(weavePlugin, tree);
   md.use(claimPlugin, claims);
   md.use(transcriptPlugin);
   md.use(beyondPlugin);
-  md.use(figurePlugin, tree.root, options.figures ?? true);
+  md.use(figurePlugin, tree.root, options.figures ?? true, options.drawn);
   md.use(exercisePlugin, tree.root);
   return md;
 }

@@ -25,7 +25,8 @@ export interface ConformanceEntry {
 }
 
 export interface Conformance {
-  journey: { h: number; title: string; line: number }[];
+  /** lguest's sections: the H: number, what it says, and the C names it covers (`guest_set_pte`, …). */
+  journey: { h: number; title: string; captures: string[]; line: number }[];
   entries: ConformanceEntry[];
   errors: SourceError[];
 }
@@ -60,7 +61,11 @@ function readList(root: string, file: string, errors: SourceError[]): { value: R
 
 export function loadConformance(root: string): Conformance {
   const errors: SourceError[] = [];
-  const journey = readList(root, JOURNEY_FILE, errors).map(({ value, line }) => ({ h: Number(value['h']), title: String(value['title'] ?? ''), line }));
+  const journey = readList(root, JOURNEY_FILE, errors).map(({ value, line }) => ({
+    h: Number(value['h']), title: String(value['title'] ?? ''), line,
+    // "`lguest_address_ok()`, `__lgread()`" → lguest_address_ok, __lgread
+    captures: [...String(value['captures'] ?? '').matchAll(/`([A-Za-z_][\w]*)/g)].map((m) => m[1]!),
+  }));
   for (const j of journey) if (!Number.isInteger(j.h)) errors.push({ file: JOURNEY_FILE, line: j.line, message: 'each entry needs an integer h' });
   const entries: ConformanceEntry[] = [];
   for (const { value, line } of readList(root, MAP_FILE, errors)) {

@@ -5,12 +5,16 @@
  *     ```
  *
  * and the site renders it inline (SVG, with its text form beside it). An
- * unknown name is an error at the chapter's line. Figures are drawn once per
- * build, the first time a page needs them.
+ * unknown name is an error at the chapter's line. The site draws its figures
+ * ahead of rendering, in worker threads beside the rest of the build
+ * (`drawFigures`), and remembers each for the code that drew it; anything
+ * else draws a figure the first time a page needs it.
  */
 import type MarkdownIt from 'markdown-it';
 import { FIGURES, type FigureOutput } from '../figures/registry.ts';
+import { digestFiles, memo, memoKey } from './cache.ts';
 import type { ChapterEnv } from './weave.ts';
+import { FIGURE_ENTRY, runInWorker, withBundles } from './workers.ts';
 
 const INFO = /^figure\s+(\S+)\s*$/;
 
@@ -21,8 +25,47 @@ const INFO = /^figure\s+(\S+)\s*$/;
  */
 export type FigureMode = boolean | 'reference';
 
-export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = true): void {
-  const drawn = new Map<string, FigureOutput>();
+/** Figures drawn ahead of rendering, by name. */
+export type DrawnFigures = Map<string, FigureOutput>;
+
+/**
+ * Draw the named figures for the tree at `root`, each in a worker, all at
+ * once. A figure is a function of the code that draws it (its bundle) and
+ * the data it reads (the tree's test/fixtures/): for the same bytes it is
+ * remembered, not drawn again.
+ */
+export async function drawFigures(root: string, names: Iterable<string>): Promise<{ drawn: DrawnFigures; computed: string[] }> {
+  const wanted = [...new Set(names)].filter((n) => FIGURES[n]);
+  const data = digestFiles(root, ['test/fixtures']);
+  const drawn: DrawnFigures = new Map();
+  const computed: string[] = [];
+  await withBundles([FIGURE_ENTRY], async (bundles) => {
+    const b = bundles.get(FIGURE_ENTRY.name)!;
+    if ('error' in b) throw new Error(`the figures do not compile: ${b.error}`);
+    await Promise.all(wanted.map(async (name) => {
+      const r = await memo(memoKey('figure', name, b.code, data), async () => {
+        const ran = await runInWorker<FigureOutput>(b.file, { name, root });
+        if (ran.error || !ran.message) throw new Error(`figure ${name} could not be drawn: ${ran.error ?? 'it returned nothing'}`);
+        return ran.message;
+      });
+      drawn.set(name, r.value);
+      if (r.computed) computed.push(name);
+    }));
+  });
+  return { drawn, computed };
+}
+
+/** The figures a set of parsed chapters asks for. */
+export function figureNames(tokens: Iterable<{ type: string; meta: unknown }>): string[] {
+  const names: string[] = [];
+  for (const t of tokens) {
+    const name = (t.meta as { figure?: string } | null)?.figure;
+    if (t.type === 'fence' && name) names.push(name);
+  }
+  return names;
+}
+
+export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = true, drawn: DrawnFigures = new Map()): void {
   md.core.ruler.push('figures', (state) => {
     const env = state.env as ChapterEnv;
     for (const token of state.tokens) {
@@ -44,10 +87,15 @@ export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = tr
     let out = drawn.get(name);
     if (!out) drawn.set(name, (out = FIGURES[name]!.render(root)));
     const text = md.utils.escapeHtml(out.text);
+    const esc = md.utils.escapeHtml;
     // A stepping figure: every frame in the page, one shown; site.js adds Previous and Next.
-    const svg = out.frames
-      ? `<div class="stepper">${out.frames.map((f, i) => `<div class="step"${i ? ' hidden' : ''}>${f}</div>`).join('')}</div>`
-      : out.svg;
-    return `<figure class="live-figure" id="figure-${name}">${svg}<figcaption>${md.utils.escapeHtml(FIGURES[name]!.title)} · ${draw === 'reference' ? 'drawn by the finished code: yours, once the exercises are done, draws the same' : 'drawn by running the code when this page was built'}</figcaption><details><summary>The same, as a table</summary><pre>${text}</pre></details></figure>\n`;
+    const picture = out.frames
+      ? `<div class="stepper" role="region" tabindex="0" aria-label="${esc(FIGURES[name]!.title)}, step by step">${out.frames.map((f, i) => `<div class="step"${i ? ' hidden' : ''}>${f}</div>`).join('')}</div>`
+      : out.panels
+        ? `<div class="fig-panels">${out.panels.join('')}</div>`
+        : out.svg ?? '';
+    const legend = out.legend ? `<ul class="fig-legend">${out.legend.map((l) => `<li><span class="swatch" style="background:${esc(l.colour)}"></span>${esc(l.name)}</li>`).join('')}</ul>` : '';
+    const how = draw === 'reference' ? 'drawn by the finished code: yours, once the exercises are done, draws the same' : 'drawn by running the code when this page was built';
+    return `<figure class="live-figure" id="figure-${name}">${picture}${legend}<figcaption>${esc(FIGURES[name]!.title)} · ${how}</figcaption><details><summary>The same, as a table</summary><pre tabindex="0">${text}</pre></details></figure>\n`;
   };
 }

@@ -1,184 +1,184 @@
-/** The site's stylesheet and its one small script: dark mode, copy buttons. */
+/**
+ * The site's stylesheet (its colours from palette.ts) and its favicon. The
+ * page's script is TypeScript in client/, bundled by the build.
+ *
+ * One layout for every width: at 75rem (1200 px) and up, the chapter list,
+ * the text and "On this page" stand side by side, the two lists sticky with
+ * scrolling of their own; below that, both open from the menu button as a
+ * drawer, and on a phone the search box takes a row of its own.
+ */
+import { cssVariables, PALETTES } from './palette.ts';
 
 export const PAGE_CSS = `
-:root { --fg: #1f2328; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --accent: #0969da; --code-bg: #f6f8fa; --claim: #dafbe1; --beyond: #fbefff; --fig-a: #cf222e; --fig-b: #1a7f37; --hl: #fff8c5; }
-html.dark { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #30363d; --accent: #4493f8; --code-bg: #161b22; --claim: #12261e; --beyond: #271a3b; --fig-a: #ff7b72; --fig-b: #3fb950; --hl: #3b3416; }
-html.dark .shiki, html.dark .shiki span { color: var(--shiki-dark) !important; background-color: var(--shiki-dark-bg) !important; }
+:root { ${cssVariables(PALETTES.light)} --header: 3.25rem; color-scheme: light; }
+html.dark { ${cssVariables(PALETTES.dark)} color-scheme: dark; }
 * { box-sizing: border-box; }
-body { margin: 0; color: var(--fg); background: var(--bg); font: 16px/1.6 system-ui, sans-serif; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+body { margin: 0; color: var(--fg); background: var(--bg); font: 16px/1.6 system-ui, -apple-system, "Segoe UI", sans-serif; overflow-wrap: break-word; }
 a { color: var(--accent); }
-header.top { display: flex; justify-content: space-between; align-items: center; padding: .5rem 1rem; border-bottom: 1px solid var(--line); position: sticky; top: 0; background: var(--bg); z-index: 2; }
-header.top a { margin-right: 1rem; text-decoration: none; }
-.brand { font-weight: 700; }
-#theme-toggle { background: none; border: 1px solid var(--line); color: var(--fg); border-radius: 4px; cursor: pointer; }
-.frame { display: grid; grid-template-columns: 16rem minmax(0, 1fr) 14rem; gap: 2rem; max-width: 90rem; margin: 0 auto; }
-.sidebar { padding: 1rem; font-size: .9rem; border-right: 1px solid var(--line); }
-.sidebar h2 { font-size: .75rem; text-transform: uppercase; color: var(--muted); margin: 1rem 0 .25rem; }
-.sidebar ol { padding-left: 1.2rem; margin: 0; }
+a:focus-visible, button:focus-visible, input:focus-visible, [tabindex]:focus-visible, summary:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+/* A jump to a heading or region moves the reading position, not the keyboard focus ring. */
+:target { outline: none; }
+[id] { scroll-margin-top: calc(var(--header) + 1rem); }
+button { font: inherit; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+
+/* Skip link: the first thing a keyboard reaches. */
+.skip { position: absolute; left: .5rem; top: -4rem; z-index: 100; padding: .5rem 1rem; background: var(--bg); color: var(--accent); border: 2px solid var(--accent); border-radius: 6px; }
+.skip:focus { top: .5rem; }
+
+/* The header. */
+header.top { position: sticky; top: 0; z-index: 20; display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; min-height: var(--header); padding: .4rem 1rem; background: var(--bg); border-bottom: 1px solid var(--line); }
+.brand { font-weight: 700; text-decoration: none; padding: .25rem 0; }
+.top-links { display: flex; gap: 1.25rem; margin-left: auto; }
+.top-links a { text-decoration: none; padding: .25rem 0; }
+.icon-button { display: inline-flex; align-items: center; justify-content: center; min-width: 2.25rem; min-height: 2.25rem; padding: 0 .5rem; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; cursor: pointer; }
+.menu-button { display: none; }
+.search { position: relative; flex: 1 1 14rem; max-width: 26rem; }
+.search input { width: 100%; min-height: 2.25rem; padding: .3rem 2.6rem .3rem .6rem; font: inherit; font-size: .95rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
+.search input::placeholder { color: var(--muted); opacity: 1; }
+.search kbd { position: absolute; right: .5rem; top: 50%; transform: translateY(-50%); font: .75rem ui-monospace, monospace; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 .3rem; pointer-events: none; }
+.search input:focus + kbd, .search input:not(:placeholder-shown) + kbd { display: none; }
+.search-results { position: absolute; z-index: 40; left: 0; right: 0; top: calc(100% + .25rem); max-height: min(32rem, calc(100vh - 6rem)); overflow-y: auto; margin: 0; padding: .25rem; list-style: none; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; box-shadow: 0 6px 18px rgba(0,0,0,.2); }
+.search-results[hidden] { display: none; }
+.search-results li { border-radius: 4px; }
+.search-results a { display: block; padding: .4rem .6rem; color: var(--fg); text-decoration: none; }
+.search-results li[aria-selected="true"] { background: var(--code-bg); outline: 2px solid var(--accent); outline-offset: -2px; }
+.search-results .hit-title { color: var(--accent); font-weight: 600; }
+.search-results .hit-where { color: var(--muted); font-size: .8rem; }
+.search-results .hit-snippet { display: block; font-size: .85rem; color: var(--fg); }
+.search-results .search-empty { padding: .4rem .6rem; color: var(--muted); }
+mark { background: var(--mark); color: var(--fg); border-radius: 2px; }
+
+/* The three columns, and the drawer. */
+.frame { display: grid; grid-template-columns: 16rem minmax(0, 1fr) 14rem; gap: 2rem; max-width: 92rem; margin: 0 auto; }
+.sidebar { position: sticky; top: var(--header); align-self: start; max-height: calc(100vh - var(--header)); overflow-y: auto; overscroll-behavior: contain; padding: 1rem; font-size: .9rem; border-right: 1px solid var(--line); }
+.sidebar .part { font-size: .75rem; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin: 1rem 0 .25rem; }
+.sidebar ol { padding-left: 1.4rem; margin: 0; }
+.sidebar li { padding: .2rem 0; line-height: 1.45; }
 .sidebar li.current > a { font-weight: 700; }
+.drawer-only { display: none; }
 .h-range { color: var(--muted); font-size: .8em; white-space: nowrap; }
 main { padding: 1rem 0 4rem; min-width: 0; }
-.toc { font-size: .85rem; padding-top: 1rem; position: sticky; top: 3rem; align-self: start; }
-.toc h2 { font-size: .75rem; text-transform: uppercase; color: var(--muted); }
-.toc ol { list-style: none; padding: 0; } .toc .l3 { padding-left: 1rem; }
-.chapter-meta { color: var(--muted); font-size: .85rem; text-transform: uppercase; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
-pre { overflow-x: auto; padding: .75rem 1rem; border-radius: 6px; background: var(--code-bg); position: relative; }
+main:focus { outline: none; }
+.toc { position: sticky; top: var(--header); align-self: start; max-height: calc(100vh - var(--header)); overflow-y: auto; padding: 1rem .5rem 1rem 0; font-size: .85rem; }
+.toc-title { font-size: .75rem; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin: 0 0 .5rem; }
+.toc ol { list-style: none; padding: 0; margin: 0; }
+.toc li a { display: block; padding: .2rem 0 .2rem .75rem; border-left: 2px solid var(--line); text-decoration: none; }
+.toc .l3 a { padding-left: 1.5rem; }
+.toc a[aria-current] { border-left-color: var(--accent); color: var(--fg); font-weight: 600; }
+.scrim { display: none; }
+
+@media (max-width: 74.99rem) {
+  .menu-button { display: inline-flex; }
+  .top-links, .toc { display: none; }
+  .drawer-only { display: block; }
+  .frame { display: block; }
+  main { padding: 1rem 1rem 4rem; }
+  .sidebar { position: fixed; top: 0; bottom: 0; left: 0; z-index: 50; width: min(22rem, 88vw); max-height: none; padding: 1rem 1rem 3rem; background: var(--bg); border-right: 1px solid var(--line); box-shadow: 4px 0 24px rgba(0,0,0,.25); transform: translateX(-105%); visibility: hidden; transition: transform .2s ease, visibility 0s linear .2s; }
+  body.drawer-open .sidebar { transform: none; visibility: visible; transition: transform .2s ease; }
+  body.drawer-open .scrim { display: block; position: fixed; inset: 0; z-index: 45; background: rgba(0,0,0,.45); }
+  body.drawer-open { overflow: hidden; }
+  .drawer-head { display: flex; justify-content: space-between; align-items: center; margin-bottom: .5rem; }
+  .drawer-links { display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding-bottom: .5rem; border-bottom: 1px solid var(--line); }
+  .drawer-links a { padding: .3rem 0; }
+  .sidebar .toc-copy { margin-top: 1rem; padding-top: .5rem; border-top: 1px solid var(--line); }
+  .sidebar .toc-copy ol { list-style: none; padding: 0; }
+  .sidebar .toc-copy .l3 { padding-left: 1rem; }
+}
+@media (max-width: 40rem) {
+  :root { --header: 6rem; }
+  header.top { padding: .4rem .75rem; }
+  .brand { margin-right: auto; }
+  .search { order: 10; flex: 1 0 100%; max-width: none; }
+  .search-results { position: fixed; left: .5rem; right: .5rem; top: auto; max-height: calc(100vh - 7.5rem); }
+  main { padding: .75rem .75rem 4rem; }
+  h1 { font-size: 1.75rem; line-height: 1.25; }
+}
+@media (prefers-reduced-motion: reduce) { .sidebar { transition: none !important; } }
+
+/* The text. */
+.chapter-meta { color: var(--muted); font-size: .85rem; text-transform: uppercase; letter-spacing: .03em; margin: 0; }
+h1, h2, h3 { line-height: 1.3; }
+.header-anchor { color: inherit; text-decoration: none; }
+.header-anchor:hover::after { content: " #"; color: var(--muted); }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
+:not(pre) > code { background: var(--code-bg); border-radius: 4px; padding: .05em .3em; }
+pre { overflow-x: auto; padding: .75rem 1rem; margin: 1rem 0; border-radius: 6px; background: var(--code-bg); color: var(--fg); border: 1px solid var(--line); position: relative; font-size: .875rem; line-height: 1.5; }
+pre code { font-size: inherit; background: none; padding: 0; }
+.shiki { color: var(--t-fg); background: var(--code-bg); }
+.shiki .line[data-line]::before { content: attr(data-line); display: inline-block; width: 3em; margin-right: 1em; text-align: right; color: var(--muted); user-select: none; }
+.shiki .line.highlighted, .shiki .line:target { background: var(--hl); }
+.t-foreground { color: var(--t-fg); } .t-keyword { color: var(--t-keyword); } .t-function { color: var(--t-function); }
+.t-constant { color: var(--t-constant); } .t-string, .t-string-expression { color: var(--t-string); } .t-comment { color: var(--t-comment); }
+.t-parameter { color: var(--t-parameter); } .t-punctuation { color: var(--t-punct); } .t-link { color: var(--t-link); } .t-italic { font-style: italic; }
 figure { margin: 1rem 0; }
-figure.woven figcaption, figure.transcript figcaption { font-size: .8rem; color: var(--muted); border: 1px solid var(--line); border-bottom: 0; padding: .25rem .75rem; border-radius: 6px 6px 0 0; }
-figure.woven pre, figure.transcript pre { margin-top: 0; border-radius: 0 0 6px 6px; border: 1px solid var(--line); }
+figure.woven figcaption, figure.transcript figcaption { font-size: .8rem; color: var(--muted); background: var(--bg); border: 1px solid var(--line); border-bottom: 0; padding: .3rem .75rem; border-radius: 6px 6px 0 0; }
+figcaption .run { margin-left: .5rem; }
+figure.woven pre, figure.transcript pre { margin: 0; border-radius: 0 0 6px 6px; }
+figure.transcript .run-output { margin-top: .5rem; border-radius: 6px; border-left: 4px solid var(--accent); }
 .region { font-family: ui-monospace, monospace; font-weight: 600; color: var(--fg); }
-figure.woven .line::before { content: attr(data-line); display: inline-block; width: 3.5em; margin-right: 1em; text-align: right; color: var(--muted); user-select: none; }
-figure.woven .line.highlighted { background: var(--hl); }
-.source-title { font-size: 1.2rem; }
-main > pre.shiki .line::before { content: attr(data-line); display: inline-block; width: 3.5em; margin-right: 1em; text-align: right; color: var(--muted); }
-.shiki .line:target { background: var(--hl); }
-.claim { border-left: 4px solid #1a7f37; background: var(--claim); padding: .25rem 1rem; margin: 1rem 0; border-radius: 0 6px 6px 0; }
-.live-figure { margin: 1.5rem 0; overflow-x: auto; }
-.live-figure svg { max-width: 100%; height: auto; }
-.live-figure figcaption { font-size: .8rem; color: var(--muted); }
+.source-title { font-size: 1.2rem; overflow-wrap: anywhere; }
+a.ident { color: inherit; text-decoration: underline dotted; text-underline-offset: 2px; }
+.claim { border-left: 4px solid var(--ok); background: var(--claim); padding: .25rem 1rem; margin: 1rem 0; border-radius: 0 6px 6px 0; }
+.claim-tag, .beyond-tag, .exercise-tag { font-size: .8rem; color: var(--muted); font-weight: 600; }
+.beyond { border-left: 4px solid #8250df; background: var(--beyond); padding: .25rem 1rem; margin: 1rem 0; border-radius: 0 6px 6px 0; }
+.exercise { border: 1px solid var(--accent); border-radius: 6px; padding: .25rem 1rem; margin: 1rem 0; }
+.weave-error { color: #fff; background: #b42318; padding: .5rem 1rem; border-radius: 6px; font-family: monospace; }
+.pager { display: flex; justify-content: space-between; gap: 1rem; margin-top: 3rem; border-top: 1px solid var(--line); padding-top: 1rem; }
+.pager a { padding: .25rem 0; }
+.pager a[rel="next"] { margin-left: auto; text-align: right; }
+
+/* Tables scroll inside their own box, never the page. */
+.table-wrap { overflow-x: auto; margin: 1rem 0; max-width: 100%; }
+table { border-collapse: collapse; font-size: .9rem; }
+td, th { border: 1px solid var(--line); padding: .3rem .5rem; vertical-align: top; text-align: left; }
+th { background: var(--code-bg); }
+.status-ported td:nth-child(3) { color: var(--ok); } .status-diverges td:nth-child(3) { color: var(--warn); } .status-planned td:nth-child(3) { color: var(--bad); }
+.identifiers td { font-size: .85rem; }
+.muted { color: var(--muted); }
+
+/* Figures. */
+.live-figure { margin: 1.5rem 0; }
+.live-figure svg { max-width: 100%; height: auto; display: block; }
+.live-figure figcaption { font-size: .85rem; color: var(--muted); margin-top: .5rem; }
+.fig-panels { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr)); gap: 1rem 1.5rem; }
+.fig-legend { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; font-size: .85rem; margin: .5rem 0 0; padding: 0; list-style: none; }
+.fig-legend .swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .4rem; vertical-align: -.05rem; border-radius: 2px; }
 .fig-title { font: 600 12px system-ui, sans-serif; fill: var(--fg); }
 .fig-axis { font: 11px system-ui, sans-serif; fill: var(--muted); }
+.fig-value { font: 9px system-ui, sans-serif; fill: var(--fg); }
 .fig-grid { stroke: var(--line); stroke-width: 1; }
-.exercise { border: 1px solid var(--accent); border-radius: 6px; padding: .25rem 1rem; margin: 1rem 0; }
-.exercise-tag { font-size: .8rem; color: var(--muted); font-weight: 600; }
+/* A stepping figure keeps its size and scrolls sideways on a narrow screen. */
+.stepper { overflow-x: auto; }
+.stepper svg { max-width: none; }
+.step-nav { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; font-size: .9rem; margin: .5rem 0; }
+.text-button { min-height: 2rem; padding: .2rem .75rem; font-size: .85rem; cursor: pointer; background: var(--bg); color: var(--accent); border: 1px solid var(--accent); border-radius: 6px; }
+.text-button:disabled { color: var(--muted); border-color: var(--line); cursor: default; }
+details summary { cursor: pointer; padding: .25rem 0; }
 .figure-off { font-size: .85rem; color: var(--muted); font-style: italic; }
-.beyond { border-left: 4px solid #8250df; background: var(--beyond); padding: .25rem 1rem; margin: 1rem 0; border-radius: 0 6px 6px 0; }
-.beyond-tag { font-size: .75rem; color: var(--muted); font-weight: 600; }
-.claim-tag { font-size: .75rem; color: var(--muted); }
-.weave-error { color: #fff; background: #cf222e; padding: .5rem 1rem; border-radius: 6px; font-family: monospace; }
-.pager { display: flex; justify-content: space-between; margin-top: 3rem; border-top: 1px solid var(--line); padding-top: 1rem; }
-table { border-collapse: collapse; font-size: .9rem; } td, th { border: 1px solid var(--line); padding: .25rem .5rem; vertical-align: top; }
-.status-ported td:nth-child(3) { color: #1a7f37; } .status-diverges td:nth-child(3) { color: #9a6700; } .status-planned td:nth-child(3) { color: #cf222e; }
-.run { margin-left: .75rem; font-size: .75rem; cursor: pointer; background: var(--bg); color: var(--accent); border: 1px solid var(--accent); border-radius: 4px; }
-.run-output { border-left: 3px solid var(--accent); }
-.run-status { font-size: .8rem; color: var(--muted); }
-.search { position: relative; flex: 1; max-width: 24rem; margin: 0 1rem; }
-.search input { width: 100%; padding: .3rem .6rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
-#search-results { position: absolute; z-index: 10; left: 0; right: 0; margin: .25rem 0 0; padding: 0; list-style: none; background: var(--bg); border-radius: 6px; }
-#search-results:not(:empty) { border: 1px solid var(--line); box-shadow: 0 4px 12px rgba(0,0,0,.15); }
-#search-results li { padding: .3rem .6rem; font-size: .85rem; }
-.search-where { color: var(--muted); }
-.ident { color: inherit; text-decoration: underline dotted; }
-.explained-in { font-size: .9rem; }
-.identifiers td { vertical-align: top; font-size: .85rem; }
-[id] { scroll-margin-top: 4rem; }
-.ident-pop { position: absolute; z-index: 20; display: flex; flex-direction: column; gap: .2rem; padding: .4rem .6rem; font-size: .8rem; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; box-shadow: 0 4px 12px rgba(0,0,0,.15); }
+.copy { position: absolute; top: .3rem; right: .3rem; min-height: 1.75rem; min-width: 3rem; font-size: .75rem; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; opacity: .85; }
+.run-status { font-size: .85rem; color: var(--muted); }
+.ident-pop { position: absolute; z-index: 30; display: flex; flex-direction: column; gap: .2rem; padding: .4rem .6rem; font-size: .85rem; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; box-shadow: 0 4px 12px rgba(0,0,0,.2); max-width: min(30rem, calc(100vw - 1rem)); }
 .ident-pop[hidden] { display: none; }
-.step-nav { display: flex; gap: 1rem; align-items: center; font-size: .85rem; margin: .25rem 0; }
-.step-nav button { cursor: pointer; background: var(--bg); color: var(--accent); border: 1px solid var(--accent); border-radius: 4px; }
-.copy { position: absolute; top: .25rem; right: .25rem; font-size: .75rem; opacity: .6; cursor: pointer; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
-.header-anchor { color: inherit; text-decoration: none; }
-@media (max-width: 70rem) { .frame { grid-template-columns: 1fr; } .sidebar, .toc { display: none; } main { padding: 1rem; } }
-body.print main { max-width: 50rem; margin: 0 auto; }
-@media print { header.top, .sidebar, .toc, .pager, .copy, #theme-toggle { display: none; } .frame { display: block; } .print-chapter { break-before: page; } pre { white-space: pre-wrap; } }
-`;
+.explained-in { font-size: .9rem; }
 
-export const PAGE_JS = `
-document.getElementById('theme-toggle')?.addEventListener('click', () => {
-  const dark = document.documentElement.classList.toggle('dark');
-  localStorage.setItem('theme', dark ? 'dark' : 'light');
-});
-for (const pre of document.querySelectorAll('pre')) {
-  const button = document.createElement('button');
-  button.className = 'copy';
-  button.type = 'button';
-  button.textContent = 'copy';
-  button.addEventListener('click', async () => {
-    const code = pre.querySelector('code') ?? pre;
-    try { await navigator.clipboard.writeText(code.innerText); button.textContent = 'copied'; }
-    catch { button.textContent = 'select + copy'; }
-  });
-  pre.appendChild(button);
-}
-// Woven identifiers: the link goes to the chapter that explains one; hovering or focusing it
-// offers its API page too.
-const pop = document.createElement('div');
-pop.className = 'ident-pop';
-pop.hidden = true;
-document.body.append(pop);
-let hideTimer = 0;
-const hide = () => { hideTimer = setTimeout(() => { pop.hidden = true; }, 300); };
-pop.addEventListener('mouseenter', () => clearTimeout(hideTimer));
-pop.addEventListener('mouseleave', hide);
-for (const a of document.querySelectorAll('a.ident')) {
-  const show = () => {
-    clearTimeout(hideTimer);
-    pop.replaceChildren();
-    const explained = document.createElement('a');
-    explained.href = a.href;
-    explained.textContent = a.title.replace(/^[^·]*· /, '') || 'where it is explained';
-    const api = document.createElement('a');
-    api.href = new URL(a.dataset.api, document.baseURI).href;
-    api.textContent = 'API reference for ' + a.textContent;
-    pop.append(explained, api);
-    const r = a.getBoundingClientRect();
-    pop.style.left = (r.left + scrollX) + 'px';
-    pop.style.top = (r.bottom + scrollY + 4) + 'px';
-    pop.hidden = false;
-  };
-  a.addEventListener('mouseenter', show);
-  a.addEventListener('focus', show);
-  a.addEventListener('mouseleave', hide);
-  a.addEventListener('blur', hide);
-}
-// Stepping figures: Previous and Next move through the frames.
-for (const stepper of document.querySelectorAll('.stepper')) {
-  const steps = [...stepper.querySelectorAll('.step')];
-  let at = 0;
-  const nav = document.createElement('div');
-  nav.className = 'step-nav';
-  const prev = document.createElement('button');
-  const next = document.createElement('button');
-  const where = document.createElement('span');
-  prev.type = next.type = 'button';
-  prev.textContent = '← Previous';
-  next.textContent = 'Next →';
-  const show = (n) => {
-    at = Math.max(0, Math.min(steps.length - 1, n));
-    steps.forEach((s, i) => { s.hidden = i !== at; });
-    where.textContent = 'step ' + (at + 1) + ' of ' + steps.length;
-    prev.disabled = at === 0;
-    next.disabled = at === steps.length - 1;
-  };
-  prev.addEventListener('click', () => show(at - 1));
-  next.addEventListener('click', () => show(at + 1));
-  nav.append(prev, where, next);
-  stepper.after(nav);
-  show(0);
-}
-// Examples that run in the page: import the bundle with console captured, show what it prints.
-for (const fig of document.querySelectorAll('figure.transcript[data-run]')) {
-  const button = document.createElement('button');
-  button.className = 'run';
-  button.type = 'button';
-  button.textContent = '▶ Run in the page';
-  const output = document.createElement('pre');
-  output.className = 'run-output';
-  output.hidden = true;
-  const status = document.createElement('p');
-  status.className = 'run-status';
-  fig.querySelector('figcaption').appendChild(button);
-  fig.append(output, status);
-  button.addEventListener('click', async () => {
-    const lines = [];
-    const print = (...args) => lines.push(args.map(String).join(' '));
-    globalThis.__lgjConsole = { log: print, error: print, warn: print, info: print };
-    button.disabled = true;
-    try {
-      await import(new URL(fig.dataset.run, location.href).href + '?run=' + Date.now());
-    } catch (e) {
-      lines.push(String(e));
-    }
-    button.disabled = false;
-    const text = lines.join('\\n') + '\\n';
-    output.textContent = text;
-    output.hidden = false;
-    const expected = fig.querySelector('pre code').textContent;
-    const same = text.trimEnd() === expected.trimEnd();
-    status.textContent = same ? '✓ the same as the transcript above, computed in your browser' : '✗ differs from the transcript above';
-    status.dataset.match = same ? 'yes' : 'no';
-  });
+/* The contents page. */
+.contents li { padding: .15rem 0; }
+
+/* The print view: one page, every chapter, every step. */
+body.print main { max-width: 52rem; margin: 0 auto; padding: 1rem; }
+.print-back { font-size: .9rem; }
+body.print .stepper .step { margin-bottom: 1rem; }
+@media print {
+  header.top, .sidebar, .toc, .pager, .copy, .run, .step-nav, .skip, .scrim, .print-back, .ident-pop { display: none !important; }
+  .frame { display: block; }
+  .stepper .step[hidden] { display: block !important; }
+  .stepper { overflow: visible; }
+  .print-chapter { break-before: page; }
+  pre { white-space: pre-wrap; overflow: visible; }
+  .table-wrap { overflow: visible; }
+  a { color: inherit; }
 }
 `;
 

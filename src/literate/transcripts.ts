@@ -9,11 +9,10 @@
  * reader sees is the output they will get.
  */
 import type MarkdownIt from 'markdown-it';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { digestFiles, memo, memoKey } from './cache.ts';
+import { pool, runInWorker, withBundles } from './workers.ts';
 import type { SourceError } from './regions.ts';
 import type { ChapterEnv } from './weave.ts';
 
@@ -40,7 +39,7 @@ export function transcriptPlugin(md: MarkdownIt): void {
     const example = (token.meta as { transcript?: string } | null)?.transcript;
     if (!example) return fence(tokens, idx, options, env, self);
     const esc = md.utils.escapeHtml;
-    return `<figure class="transcript" data-example="${esc(example)}"><figcaption><code>$ npx tsx ${esc(example)}</code></figcaption><pre><code>${esc(token.content)}</code></pre></figure>\n`;
+    return `<figure class="transcript" data-example="${esc(example)}"><figcaption><code>$ npx tsx ${esc(example)}</code></figcaption><pre tabindex="0"><code>${esc(token.content)}</code></pre></figure>\n`;
   };
 }
 
@@ -51,41 +50,52 @@ export interface TranscriptCheck {
   expected: string;
 }
 
-const run = promisify(execFile);
-
-/** The output of one example, run as a reader would run it. */
-export async function runExample(root: string, example: string): Promise<string> {
-  const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
-  const { stdout } = await run(process.execPath, [tsx, example], { cwd: root, timeout: 60_000, maxBuffer: 1 << 24, env: { ...process.env, NO_COLOR: '1' } });
-  return stdout;
-}
+/** The data an example may read as it runs (the traces); its code is in its bundle. */
+export const EXAMPLE_DATA = ['test/fixtures'];
 
 /**
  * Run every example a chapter shows and report each transcript that differs,
- * at the chapter line of its fence, with the first differing line.
+ * at the chapter line of its fence, with the first differing line. Each
+ * example runs in a worker, as a reader's `npx tsx` would run it; its output
+ * is remembered for its exact bundled code and data, so an example whose code
+ * did not change since the last check is not run again.
  */
 export async function checkTranscripts(root: string, checks: TranscriptCheck[], parallel = 2): Promise<SourceError[]> {
   const errors: SourceError[] = [];
-  const queue = [...checks];
-  const worker = async () => {
-    for (let c = queue.shift(); c; c = queue.shift()) {
-      if (!existsSync(join(root, c.example))) {
-        errors.push({ file: c.chapter, line: c.line, message: `transcript names ${c.example}, which does not exist` });
-        continue;
-      }
-      let actual: string;
+  const present = checks.filter((c) => {
+    if (existsSync(join(root, c.example))) return true;
+    errors.push({ file: c.chapter, line: c.line, message: `transcript names ${c.example}, which does not exist` });
+    return false;
+  });
+  const examples = [...new Set(present.map((c) => c.example))];
+  const data = digestFiles(root, EXAMPLE_DATA);
+  const outputs = await withBundles(examples.map((e) => ({ name: e, file: join(root, e) })), async (bundles) => {
+    const out = new Map<string, { stdout?: string; error?: string }>();
+    await pool(examples.map((e) => async () => {
+      const b = bundles.get(e)!;
+      if ('error' in b) return void out.set(e, { error: b.error });
       try {
-        actual = await runExample(root, c.example);
-      } catch (e) {
-        const err = e as { stderr?: string; message: string };
-        errors.push({ file: c.chapter, line: c.line, message: `example ${c.example} failed: ${(err.stderr || err.message).trim().split('\n').slice(0, 6).join(' | ')}` });
-        continue;
+        const { value } = await memo(memoKey('example', e, b.code, data), async () => {
+          const ran = await runInWorker(b.file);
+          if (ran.error) throw new Error(ran.error);
+          return ran.stdout;
+        });
+        out.set(e, { stdout: value });
+      } catch (err) {
+        out.set(e, { error: (err as Error).message });
       }
-      const diff = firstDifference(c.expected, actual);
-      if (diff) errors.push({ file: c.chapter, line: c.line + 1 + diff.line, message: `stale transcript of ${c.example}: line ${diff.line + 1} shows "${diff.expected}" but the example prints "${diff.actual}"` });
+    }), parallel);
+    return out;
+  });
+  for (const c of present) {
+    const { stdout, error } = outputs.get(c.example)!;
+    if (error !== undefined || stdout === undefined) {
+      errors.push({ file: c.chapter, line: c.line, message: `example ${c.example} failed: ${(error ?? '').trim().split('\n').slice(0, 6).join(' | ')}` });
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
+    const diff = firstDifference(c.expected, stdout);
+    if (diff) errors.push({ file: c.chapter, line: c.line + 1 + diff.line, message: `stale transcript of ${c.example}: line ${diff.line + 1} shows "${diff.expected}" but the example prints "${diff.actual}"` });
+  }
   return errors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 

@@ -1,0 +1,146 @@
+/**
+ * Work that runs beside the build, each piece in a worker thread of its own:
+ * the examples a chapter shows (their output is checked against its
+ * transcript) and the figures (drawn by running the code). A worker has a
+ * fresh module graph, as a separate `npx tsx` would, and the build's own
+ * thread stays free for typedoc and highlighting: on two cores the slow
+ * replays and the rendering run side by side.
+ *
+ * The code a worker runs is bundled by esbuild, the compiler tsx itself uses,
+ * so no worker pays for loading a TypeScript loader of its own. Each module's
+ * `import.meta.dirname`, `filename` and `url` keep meaning its own source file.
+ * The bundle's text is exactly the code that runs, so it is what a remembered
+ * result is keyed on (see cache.ts).
+ */
+import { build, type Plugin } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const REGISTRY = join(import.meta.dirname, '../figures/registry.ts');
+
+/**
+ * A hang, not a slow machine, is what this catches: ten minutes is far beyond
+ * any example's work even on a loaded machine.
+ */
+const HANG_MS = 600_000;
+
+/** `import.meta.dirname` and friends, fixed to the module's own source file before bundling. */
+const importMeta: Plugin = {
+  name: 'import-meta-per-module',
+  setup(b) {
+    b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const value = { dirname: dirname(args.path), filename: args.path, url: pathToFileURL(args.path).href };
+      return { contents: text.replace(/\bimport\.meta\.(dirname|filename|url)\b/g, (_all, k: keyof typeof value) => JSON.stringify(value[k])), loader: 'ts' };
+    });
+  },
+};
+
+/** A bundle ready to run: its file, and its text (what a memo of its output is keyed on). */
+export interface Bundle {
+  file: string;
+  code: string;
+}
+
+/** An entry to bundle: a file, or source text resolved from `resolveDir`. */
+export interface Entry {
+  name: string;
+  file?: string;
+  source?: string;
+  resolveDir?: string;
+}
+
+/** Bundle one entry into `dir`, or say why it does not compile. */
+async function bundle(dir: string, e: Entry, i: number): Promise<Bundle | { error: string }> {
+  const outfile = join(dir, `${i}-${basename(e.name).replace(/\.ts$/, '')}.mjs`);
+  try {
+    await build({
+      ...(e.file ? { entryPoints: [e.file] } : { stdin: { contents: e.source!, resolveDir: e.resolveDir!, loader: 'ts' as const, sourcefile: e.name } }),
+      bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, write: true, logLevel: 'silent',
+      plugins: [importMeta],
+      // A CommonJS package bundled into ESM may still call require.
+      banner: { js: "import { createRequire as __lgjRequire } from 'node:module'; const require = __lgjRequire(import.meta.url);" },
+    });
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  return { file: outfile, code: readFileSync(outfile, 'utf8') };
+}
+
+/**
+ * Bundle the entries into a scratch folder, hand them to `work`, and remove
+ * the folder after. An entry that does not compile maps to its error.
+ */
+export async function withBundles<T>(entries: Entry[], work: (bundles: Map<string, Bundle | { error: string }>) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'lgj-run-'));
+  try {
+    const built = await Promise.all(entries.map((e, i) => bundle(dir, e, i)));
+    return await work(new Map(entries.map((e, i) => [e.name, built[i]!])));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The source of the bundle that draws a figure of the registry (named in workerData) for a tree. */
+export const FIGURE_ENTRY: Entry = {
+  name: 'figures.ts',
+  resolveDir: dirname(REGISTRY),
+  source: `import { parentPort, workerData } from 'node:worker_threads';
+import { FIGURES } from ${JSON.stringify(REGISTRY)};
+parentPort.postMessage(FIGURES[workerData.name].render(workerData.root));`,
+};
+
+export interface Ran<T> {
+  /** What the worker printed on stdout. */
+  stdout: string;
+  /** What it posted back, if anything. */
+  message?: T;
+  /** Why it failed: a thrown error's stack, stderr, or a hang. */
+  error?: string;
+}
+
+export function runInWorker<T>(file: string, workerData?: unknown): Promise<Ran<T>> {
+  return new Promise((resolve) => {
+    const w = new Worker(file, { stdout: true, stderr: true, workerData, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    let message: T | undefined;
+    let failure: string | undefined;
+    w.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    w.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    w.on('message', (m: T) => (message = m));
+    w.on('error', (e) => (failure = String(e.stack ?? e)));
+    const timer = setTimeout(() => {
+      failure = `still running after ${HANG_MS / 60_000} minutes: stopped`;
+      void w.terminate();
+    }, HANG_MS);
+    w.on('exit', (code) => {
+      clearTimeout(timer);
+      // Let the streams drain: the exit event can come before their last chunk.
+      setImmediate(() => {
+        const error = failure ?? (code !== 0 ? (stderr.trim() || `exited with code ${code}`) : undefined);
+        const ran: Ran<T> = { stdout };
+        if (message !== undefined) ran.message = message;
+        if (error) ran.error = error;
+        resolve(ran);
+      });
+    });
+  });
+}
+
+/** Run `jobs` with at most `parallel` at a time, in order of starting. */
+export async function pool<T>(jobs: (() => Promise<T>)[], parallel: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, lane));
+  return results;
+}
