@@ -1,7 +1,7 @@
 /*
  * Replay traces through a Guest under each Host, and print what it cost:
  *
- *   npm run replay -- [FILE.lgjt.gz ...] [--host lguest,lguest-fixed,shadow,native]
+ *   npm run replay -- [FILE.lgjt.gz ...] [--host lguest,lguest-fixed,shadow,nested,native]
  *                     [--procs 1,4,8,16] [--quantum 20000] [--io 5000]
  *                     [--accesses N] [--window N] [--lowmem PAGES] [--pages PAGES]
  *
@@ -17,12 +17,12 @@ import type { World, WorkloadResult } from '../src/workload/replay.ts';
 import { HOST_MODES } from '../src/workload/three-ways.ts';
 
 /** The Hosts a reader can pick (the chapter's three, and bare hardware to compare): a world and how the Guest's kmap_atomic tells it. */
-const LABELS: Record<string, string> = { native: 'bare hardware', lguest: "lguest, its kmap", 'lguest-fixed': 'lguest, kmap named', shadow: 'transparent shadow' };
+const LABELS: Record<string, string> = { native: 'bare hardware', lguest: "lguest, its kmap", 'lguest-fixed': 'lguest, kmap named', shadow: 'transparent shadow', nested: 'nested paging' };
 const HOSTS: Record<string, { world: World; kmapMode: KmapMode }> = { native: { world: 'native', kmapMode: 'set-pte' }, ...HOST_MODES };
 
 function usage(message: string): never {
   console.error(`replay: ${message}`);
-  console.error('usage: npm run replay -- [FILE.lgjt.gz ...] [--host lguest,lguest-fixed,shadow,native] [--procs 1,4,8,16] [--quantum N] [--io N] [--accesses N] [--window N] [--lowmem PAGES] [--pages PAGES]');
+  console.error('usage: npm run replay -- [FILE.lgjt.gz ...] [--host lguest,lguest-fixed,shadow,nested,native] [--procs 1,4,8,16] [--quantum N] [--io N] [--accesses N] [--window N] [--lowmem PAGES] [--pages PAGES]');
   process.exit(2);
 }
 
@@ -53,7 +53,7 @@ if (!files.length) {
   const dir = join(root, 'test/fixtures/traces');
   files.push(...readdirSync(dir).filter((f) => f.endsWith('.lgjt.gz')).sort().map((f) => join(dir, f)));
 }
-const hosts = (opts.get('host') ?? 'lguest,lguest-fixed,shadow').split(',');
+const hosts = (opts.get('host') ?? 'lguest,lguest-fixed,shadow,nested').split(',');
 for (const h of hosts) if (!HOSTS[h]) usage(`unknown host "${h}" (one of ${Object.keys(HOSTS).join(', ')})`);
 const procsList = opts.has('procs') ? opts.get('procs')!.split(',').map((p) => Number(p)) : [files.length];
 for (const p of procsList) if (!Number.isInteger(p) || p < 1) usage(`--procs wants whole numbers from 1, got "${opts.get('procs')}"`);
@@ -78,8 +78,8 @@ const length = traces.reduce((n, t) => n + Math.min(t.length, window ?? Infinity
 console.log(`${names}: ${traces.length} trace${traces.length > 1 ? 's' : ''}, ${fmt(length)} accesses${window ? ` (the first ${fmt(window)} of each)` : ''}`);
 console.log(`${accesses ? `${fmt(accesses)} accesses in all, the traces looping` : 'each process plays its trace once'}; ${fmt(quantum)} accesses per time slice; ${ioEvery ? `a kernel I/O write every ${fmt(ioEvery)} accesses` : 'no kernel I/O'}; process i plays trace i mod ${traces.length}`);
 console.log('');
-const header = ['procs', 'host', 'accesses', 'switches', 'guest faults', 'hidden faults/M', 'of them PT writes/M', 'clear-alls', 'shadow pages built', 'trips to Host/M', 'M accesses/s'];
-const widths = [5, 20, 11, 8, 12, 15, 19, 10, 18, 15, 12];
+const header = ['procs', 'host', 'accesses', 'switches', 'guest faults', 'hidden faults/M', 'of them PT writes/M', 'clear-alls', 'pages built', 'exits/M', 'TLB misses/M', 'refs/miss', 'with walk cache', 'M accesses/s'];
+const widths = [5, 20, 11, 8, 12, 15, 19, 10, 11, 8, 12, 9, 15, 12];
 const row = (cells: string[]) => console.log(cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
 row(header);
 const perM = (r: WorkloadResult, n: number) => fmt((n / r.accesses) * 1e6);
@@ -96,10 +96,11 @@ for (const procs of procsList) {
       process.exit(1);
     }
     row([String(procs), label, fmt(r.accesses), fmt(r.contextSwitches), fmt(r.guestFaults), perM(r, r.hiddenFaults), world === 'transparent' ? perM(r, r.emulatedWrites) : '-',
-      fmt(r.clearAlls), fmt(r.shadowPagesBuilt), perM(r, r.trips), (r.accesses / r.ms / 1000).toFixed(1)]);
+      fmt(r.clearAlls), fmt(r.shadowPagesBuilt), perM(r, r.trips), perM(r, r.tlbMisses), r.refsPerMiss.toFixed(1), world === 'nested' ? r.refsPerMissCached.toFixed(1) : '-', (r.accesses / r.ms / 1000).toFixed(1)]);
   }
 }
 console.log(`\nGuest memory: ${fmt((lowmemPages ?? 2048) / 256)} MiB of lowmem, ${count('pages') ? `${fmt(count('pages')! / 256)} MiB in all` : `highmem for every page the processes touch (${procsList.map((p) => `${fmt(guestPagesFor({ traces, procs: p, lowmemPages }) / 256)} MiB in all at ${p}`).join(', ')})`}.`);
-console.log('hidden faults: page faults the Host fixed (and, for the transparent Host, stores into page tables it emulated) that the Guest never saw;');
-console.log('clear-alls: every shadow thrown away (lguest: FLUSH_TLB(1); transparent: out of shadow pages); trips: every crossing into the Host.');
+console.log('hidden faults: page faults the Host fixed (and, for the transparent Host, stores into page tables it emulated; for nested paging, EPT violations) that the Guest never saw;');
+console.log('clear-alls: every shadow thrown away (lguest: FLUSH_TLB(1); transparent and nested: out of pages); pages built: shadow pages (nested: pages of the Host\'s tables);');
+console.log('exits: every crossing into the Host; refs/miss: memory references per TLB miss (one dimension: the two levels walked; nested: counted, and with a 32-entry page-walk cache).');
 console.error(`(peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB)`);

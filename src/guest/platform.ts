@@ -23,10 +23,10 @@ export interface GuestFault {
  */
 export interface Platform {
   /** Which world this is, for reports. */
-  readonly name: 'native' | 'lguest' | 'transparent';
+  readonly name: 'native' | 'lguest' | 'transparent' | 'nested';
   /** Guest "physical" memory: the kernel's own view of its RAM, in bytes. */
   readonly memorySize: number;
-  /** The privilege level the Guest kernel runs at: 0 natively (and under a transparent Host), 1 under lguest. */
+  /** The privilege level the Guest kernel runs at: 0 natively (and under a transparent or nested Host), 1 under lguest. */
   readonly kernelCpl: number;
   /** PAE paging: three levels of eight-byte entries. */
   readonly pae: boolean;

@@ -13,6 +13,7 @@ import { WalkRecorder } from './walk-trace.ts';
 import { walk32 } from './walk-32.ts';
 import { loadPdptes, walkPae } from './walk-pae.ts';
 import { canonicalToUnsigned, walkIa32e } from './walk-ia32e.ts';
+import type { GuestPaging, NestedPaging } from './nested.ts';
 
 // #region HW-control-registers
 export const CR0_PE = 1 << 0;
@@ -76,6 +77,14 @@ const LEVELS: Record<PagingMode, WalkStep['level'][]> = {
   off: [], '32bit': ['PDE', 'PTE'], pae: ['PDE', 'PTE'], ia32e: ['PML4E', 'PDPTE', 'PDE', 'PTE'],
 };
 
+/** Each paging mode's walk as nested paging's second dimension takes it (with paging off, none). */
+const GUEST_PAGING: Record<PagingMode, GuestPaging | null> = {
+  off: null,
+  '32bit': { walk: walk32, entrySize: 4, levels: LEVELS['32bit'] },
+  pae: { walk: walkPae, entrySize: 8, levels: LEVELS.pae },
+  ia32e: { walk: walkIa32e, entrySize: 8, levels: LEVELS.ia32e },
+};
+
 // A placeholder of the right type, so the engine knows the field's type from the start.
 const EMPTY_TLB = new Int32Array(0);
 /**
@@ -116,6 +125,8 @@ export class Mmu implements WalkMachine {
   lastErrorCode = 0;
   /** The rights a TLB entry keeps of a walk's: all but R_G, unless CR4.PGE makes global entries. */
   private cachedRights = ~R_G;
+  /** Nested paging's second dimension while it is on (the Mastery chapter "Three ways"), else null. */
+  private nested: NestedPaging | null = null;
 
   private _cr0 = CR0_PE;
   private _cr3 = 0;
@@ -342,6 +353,7 @@ export class Mmu implements WalkMachine {
    * answer, unless the entry is wide. It calls its walker directly.
    */
   private physicalMiss(vaddr: number, kind: AccessKind): number {
+    if (this.nested !== null) return this.nestedMiss(vaddr, kind);
     const mode = this._mode;
     if (mode !== '32bit' && mode !== 'pae') return this.physicalWide(vaddr, kind);
     if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
@@ -389,6 +401,41 @@ export class Mmu implements WalkMachine {
   }
 
   // #endregion HW-mmu-physical
+
+  // #region N-mmu-nested
+  /**
+   * Nested paging on, with the Host's tables `nested` holds (a VM entry
+   * with EPT enabled), or off (null). The TLB is emptied either way: what
+   * it held was translated in the other world.
+   */
+  setNested(nested: NestedPaging | null): void {
+    this.nested = nested;
+    this.tlb.flushAll();
+    this.recompute();
+  }
+
+  /**
+   * A TLB miss with nested paging on, in any paging mode of the Guest's,
+   * paging off included: the second dimension walks, and the TLB keeps
+   * its answer, Guest-linear page to Host-physical page. Nothing else about
+   * the TLB changes: its keys, its flushes, its large-page pieces.
+   */
+  private nestedMiss(vaddr: number, kind: AccessKind): number {
+    const mode = this._mode;
+    const uaddr = mode === 'ia32e' ? canonicalToUnsigned(vaddr) : vaddr >>> 0;
+    if (mode !== 'ia32e' && uaddr !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
+    const vpn = Math.floor(uaddr / 4096);
+    if (mode === 'ia32e' || this.tlb.isWide(vpn)) {
+      const cached = this.tlb.lookupWide(vpn, kind);
+      if (cached >= 0) return cached + (uaddr & 0xfff);
+    }
+    this.tlb.misses++;
+    const r = this.result;
+    if (this.nested!.walk(this, uaddr, kind, r, GUEST_PAGING[mode]) !== true) return this.fault(vaddr);
+    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
+    return r.pageBase + (uaddr & 0xfff);
+  }
+  // #endregion N-mmu-nested
 
   // #region HW-mmu-access
   /** Translate or raise the fault, setting CR2 as the processor does. */
@@ -470,6 +517,7 @@ export class Mmu implements WalkMachine {
    * the walk for real (but still leaves the TLB alone).
    */
   translate(vaddr: number, access: Access, options: { apply?: boolean } = {}): TranslateReport {
+    if (this.nested !== null) throw new Error('translate explains one-dimensional walks; with nested paging on, watch NestedPaging.onRef');
     const kind = KINDS[access];
     const report: TranslateReport = {
       mode: this._mode, vaddr, access, cpl: this.cpl, steps: [], ok: true,
@@ -509,7 +557,9 @@ export class Mmu implements WalkMachine {
 
   // #region HW-mmu-derived
   private loadPdptes(cr3: number): void {
-    loadPdptes(this.memory, cr3, this.reservedHiFor('pae'), this.pdpteLo, this.pdpteHi);
+    // With nested paging CR3 is Guest-physical: the four entries are read through the Host's tables.
+    const memory = this.nested === null ? this.memory : this.nested.entries(8);
+    loadPdptes(memory, cr3, this.reservedHiFor('pae'), this.pdpteLo, this.pdpteHi);
   }
 
   /** Reserved high-word bits of eight-byte entries: 62:M under PAE, 51:M under IA-32e, and 63 without NXE. */
@@ -534,7 +584,7 @@ export class Mmu implements WalkMachine {
     p.reportsFetch = p.nxe || p.smep;
     this.derivePolicy();
     this.tlb.narrow = this._mode === 'ia32e' ? 0 : 1;
-    this.fastWalk = !this.fastMisses ? Fast.NONE : this._mode === '32bit' ? Fast.WALK_32 : this._mode === 'pae' ? Fast.WALK_PAE : Fast.NONE;
+    this.fastWalk = !this.fastMisses || this.nested !== null ? Fast.NONE : this._mode === '32bit' ? Fast.WALK_32 : this._mode === 'pae' ? Fast.WALK_PAE : Fast.NONE;
     this.fastHi = p.nxe ? PTE_XD_HI | 0 : 0;
     this.cachedRights = cr4 & CR4_PGE ? ~0 : ~R_G;
     this.reservedHi = this.reservedHiFor(this._mode);

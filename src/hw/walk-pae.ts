@@ -4,11 +4,10 @@
  * the processor copies into registers when CR3 is written. IA-32e paging
  * (walk-ia32e.ts) reuses the lower levels of this walk unchanged.
  */
-import type { PhysicalMemory } from './phys-memory.ts';
 import { GeneralProtectionFault } from './fault.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_XD_HI } from './pte.ts';
 import { R_RW, R_US, R_XD, WRITE, permits, type AccessKind } from './rights.ts';
-import { denied, notPresent, reservedBit, type WalkMachine, type WalkResult, type WalkStep } from './walk.ts';
+import { denied, notPresent, reservedBit, type WalkMachine, type WalkMemory, type WalkResult, type WalkStep } from './walk.ts';
 
 // #region HW-walk-pae-pdpte
 /** PDPTE bits that must be zero: 2:1 and 8:5 (no R/W, U/S, A, D, PS or G at this level). */
@@ -20,7 +19,7 @@ const PDPTE_RESERVED_LO = 0x0000_01e6;
  * MOV itself fail with #GP, and the registers keep their old values.
  */
 export function loadPdptes(
-  mem: PhysicalMemory, cr3: number, reservedHi: number, lo: Uint32Array, hi: Uint32Array,
+  mem: WalkMemory, cr3: number, reservedHi: number, lo: Uint32Array, hi: Uint32Array,
 ): void {
   const base = (cr3 & 0xffff_ffe0) >>> 0;
   const newLo = new Uint32Array(4);

@@ -49,7 +49,7 @@ export interface ParsedSource {
 export const REGION_NAME = /^[A-Za-z0-9_-]{1,48}$/;
 const MARKER = /^\s*\/\/ #(region|endregion)(?:\s+(.*))?$/;
 const LOOSE_MARKER = /^\s*\/\/\s*#\s*(region|endregion)\b/;
-const PREFIXES = /^(H\d{3}|M\d{3}|HW|PAE|K|SIM|G|X)-[a-z0-9][a-z0-9-]*$/;
+const PREFIXES = /^(H\d{3}|M\d{3}|HW|PAE|K|N|SIM|G|X)-[a-z0-9][a-z0-9-]*$/;
 
 /** lguest's H: number from a region name: `H330-demand-page` → 330. */
 export function hNumber(name: string): number | undefined {

@@ -11,14 +11,15 @@
 import type { FaultRecord, KmapMode } from '../guest/kernel.ts';
 import { NativePlatform } from '../guest/native.ts';
 import { GuestOs, userAccess } from '../guest/os.ts';
+import { NestedPlatform } from '../guest/nested.ts';
 import { LguestPlatform } from '../guest/paravirt.ts';
 import { FAULTED, type Platform } from '../guest/platform.ts';
 import { TransparentPlatform } from '../guest/transparent.ts';
 import type { Trace } from './trace.ts';
 
 // #region G-replay
-/** Bare hardware, lguest's Host, or the transparent shadow-paging Host (the Mastery chapter "Three ways"). */
-export type World = 'native' | 'lguest' | 'transparent';
+/** Bare hardware, lguest's Host, or the transparent shadow-paging and nested-paging Hosts (the Mastery chapter "Three ways"). */
+export type World = 'native' | 'lguest' | 'transparent' | 'nested';
 
 export interface Workload {
   traces: Trace[];
@@ -58,6 +59,16 @@ export interface WorkloadResult {
   shadowPagesBuilt: number;
   shadowPagesFreed: number;
   clearAlls: number;
+  /** The processor's TLB misses: each one a page walk. */
+  tlbMisses: number;
+  /**
+   * Memory references per TLB miss. Counted under nested paging, as the
+   * processor would make them without a page-walk cache, and with the
+   * 32-entry one it has; one-dimensional walks read an entry per level
+   * of the tables the processor walks (two, here).
+   */
+  refsPerMiss: number;
+  refsPerMissCached: number;
   ms: number;
 }
 
@@ -104,10 +115,11 @@ export function pageRuns(sorted: ArrayLike<number>): { start: number; pages: num
   return runs;
 }
 
-/** The machine for a world: bare hardware, or a Host with 2048 pages for its shadows. */
+/** The machine for a world: bare hardware, or a Host with 2048 pages for its shadows (or, nested, its tables). */
 export function platformFor(world: World, pages: number): Platform {
   if (world === 'native') return new NativePlatform(pages * 4096);
   if (world === 'lguest') return new LguestPlatform(pages * 4096, { hostPages: 2048 });
+  if (world === 'nested') return new NestedPlatform(pages * 4096, { hostPages: 2048, walkCache: 32 });
   return new TransparentPlatform(pages * 4096, { hostPages: 2048 });
 }
 
@@ -214,19 +226,30 @@ export function resultOf({ os, accesses, contextSwitches }: Replayed, world: Wor
   const r: WorkloadResult = {
     world, kmapMode: k.kmapMode, procs, accesses, contextSwitches, kmaps: k.stats.kmaps,
     guestFaults: k.faults.length, faultLog: k.faults, hiddenFaults: 0, emulatedWrites: 0, hypercalls: 0, trips: 0,
-    shadowPagesBuilt: 0, shadowPagesFreed: 0, clearAlls: 0, ms,
+    shadowPagesBuilt: 0, shadowPagesFreed: 0, clearAlls: 0, tlbMisses: 0, refsPerMiss: 2, refsPerMissCached: 2, ms,
   };
+  if (pv instanceof NativePlatform) r.tlbMisses = pv.mmu.tlb.misses;
   if (pv instanceof LguestPlatform) {
     const s = pv.g.stats;
+    r.tlbMisses = pv.g.mmu.tlb.misses;
     Object.assign(r, {
       hiddenFaults: s.hiddenFaults, hypercalls: s.hypercalls, trips: s.hypercalls + s.hiddenFaults + s.reflectedFaults,
       shadowPagesBuilt: s.shadowPagesAllocated, shadowPagesFreed: s.shadowPagesFreed, clearAlls: s.clearAlls,
     });
   } else if (pv instanceof TransparentPlatform) {
     const s = pv.vm.stats;
+    r.tlbMisses = pv.vm.mmu.tlb.misses;
     Object.assign(r, {
       hiddenFaults: s.hiddenFaults + s.emulatedWrites, emulatedWrites: s.emulatedWrites, trips: s.exits,
       shadowPagesBuilt: s.shadowPagesAllocated, shadowPagesFreed: s.shadowPagesFreed, clearAlls: s.zapAlls,
+    });
+  } else if (pv instanceof NestedPlatform) {
+    // The faults hidden from the Guest are the EPT violations; the pages built, the Host's tables.
+    const s = pv.vm.stats;
+    const ept = pv.vm.ept;
+    Object.assign(r, {
+      hiddenFaults: s.eptViolations, trips: s.exits, shadowPagesBuilt: s.tablePagesAllocated, shadowPagesFreed: s.tablePagesFreed, clearAlls: s.zapAlls,
+      tlbMisses: pv.vm.mmu.tlb.misses, refsPerMiss: ept.walks ? (ept.walkRefs + ept.refsSaved) / ept.walks : 0, refsPerMissCached: ept.walks ? ept.walkRefs / ept.walks : 0,
     });
   }
   return r;

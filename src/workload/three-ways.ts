@@ -14,6 +14,7 @@ export const HOST_MODES: Record<string, { world: World; kmapMode: KmapMode }> = 
   lguest: { world: 'lguest', kmapMode: 'set-pte' },
   'lguest-fixed': { world: 'lguest', kmapMode: 'set-pte-at' },
   shadow: { world: 'transparent', kmapMode: 'set-pte' },
+  nested: { world: 'nested', kmapMode: 'set-pte' },
 };
 
 export interface SweepOptions {
