@@ -44,7 +44,7 @@ export class EptViolation extends Error {
     readonly kind: AccessKind,
     /** True when the access was the Guest's walk reading (or updating) one of its own tables; false for the page at the end. */
     readonly duringWalk: boolean,
-    /** The Guest-linear address being translated (with the Guest's paging off, the same as `gpa`). */
+    /** The Guest-linear address being translated (with the Guest's paging off, the same as `gpa`; -1 for a PDPT entry loaded at a CR3 load). */
     readonly linear: number,
     /** The rights the Host's entries gave, ANDed over the levels walked: 0 when a level was missing. */
     readonly allowed: number,
@@ -161,7 +161,6 @@ export class NestedPaging {
   walk(cpu: WalkMachine, uaddr: number, kind: AccessKind, out: WalkResult, paging: GuestPaging | null): boolean {
     const before = this.refs;
     this.walks++;
-    this.linear = uaddr;
     try {
       if (paging === null) {
         // Paging off: the address is Guest-physical already, and there are no rights to check.
@@ -170,8 +169,10 @@ export class NestedPaging {
         out.rights = R_RW | R_US | R_D;
       } else {
         this.entries(paging.entrySize, paging.levels);
+        this.linear = uaddr;
         if (paging.walk(this.machineFor(cpu), uaddr, kind, out) !== true) return false;
       }
+      this.linear = uaddr;
       out.pageBase = this.translate(out.pageBase + (uaddr % 4096), kind, false);
       if (!(this.allowed & EPT_W)) out.rights &= ~R_D;
       if (!(this.allowed & EPT_X)) out.rights |= R_XD;
@@ -230,6 +231,7 @@ export class NestedPaging {
   entries(size: 4 | 8, labels: readonly string[] = ['PDPTE', 'PDPTE', 'PDPTE', 'PDPTE']): WalkMemory {
     this.entrySize = size;
     this.entryGpa = -1;
+    this.linear = -1;
     this.labels = labels;
     this.reads = 0;
     return this.guestMemory;

@@ -88,7 +88,7 @@ describe('shadow paging is invisible to the Guest', () => {
         const nested = runProgram(new GuestOs(pv, { lowmemPages: LOWMEM, kmapMode }), ops);
         expect(pv.vm.dead).toBeNull();
         expectSame(native, nested);
-      }), { numRuns: 30 });
+      }), { numRuns: 25 });
     }
   });
 });

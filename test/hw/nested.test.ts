@@ -16,12 +16,13 @@ import { nestedMachine, type NestedMachine } from '../support/nested.ts';
 
 const USER = PTE_P | PTE_RW | PTE_US;
 
-/** A 32-bit Guest of 1 MiB: a page at 0x08048000 (frame 5), a 4 MiB page at 0x40000000 (frame 0 onwards). */
+/** A 32-bit Guest of 1 MiB: pages at 0x08048000 (frame 5), 0x08049000 (frame 6) and, already Dirty, 0x0804a000 (frame 7); a 4 MiB page at 0x40000000. */
 function guest32(o: Parameters<typeof nestedMachine>[1] = {}) {
   const memory = new PhysicalMemory(1 << 20);
   const space = new Builder32(memory, new FrameAllocator(memory, 16));
   space.map(0x0804_8000, 0x5000, USER);
   space.map(0x0804_9000, 0x6000, USER);
+  space.map(0x0804_a000, 0x7000, USER | PTE_A | PTE_D);
   space.map4M(0x4000_0000, 0, USER);
   memory.write32(0x5abc, 0x1234_5678);
   const m = nestedMachine(memory, o);
@@ -139,16 +140,18 @@ describe('nested paging', () => {
     e = exit(() => n.mmu.physical(0x0804_9123, WRITE));
     expect([e.gpa, e.kind, e.duringWalk]).toEqual([0x6123, WRITE, false]);
 
-    // A page the Host maps read and execute only: reads go, and the TLB copy they leave never lets a write through.
-    const r = guest32({ rights: new Map([[5, EPT_R | EPT_X]]) });
-    expect(r.mmu.read32(0x0804_8abc)).toBe(0x1234_5678);
-    expect(r.mmu.physical(0x0804_8abc, FETCH)).toBeGreaterThan(0);
-    e = exit(() => r.mmu.physical(0x0804_8abc, WRITE));
-    expect([e.gpa, e.kind, e.duringWalk, e.allowed]).toEqual([0x5abc, WRITE, false, EPT_R | EPT_X]);
+    // A page the Host maps read and execute only: reads go, and the TLB copy they leave (of a Guest entry already
+    // Dirty, which would let a store through on bare hardware) never lets a write through.
+    const r = guest32({ rights: new Map([[7, EPT_R | EPT_X]]) });
+    expect(r.mmu.read32(0x0804_aabc)).toBe(0);
+    expect(r.mmu.physical(0x0804_aabc, FETCH)).toBeGreaterThan(0);
+    expect(r.mmu.tlb.misses).toBe(1);
+    e = exit(() => r.mmu.physical(0x0804_aabc, WRITE));
+    expect([e.gpa, e.kind, e.duringWalk, e.allowed]).toEqual([0x7abc, WRITE, false, EPT_R | EPT_X]);
     // And without execute, no fetch.
-    const x = guest32({ rights: new Map([[5, EPT_R]]) });
-    expect(x.mmu.read32(0x0804_8abc)).toBe(0x1234_5678);
-    expect(exit(() => x.mmu.physical(0x0804_8abc, FETCH)).kind).toBe(FETCH);
+    const x = guest32({ rights: new Map([[7, EPT_R]]) });
+    expect(x.mmu.read32(0x0804_aabc)).toBe(0);
+    expect(exit(() => x.mmu.physical(0x0804_aabc, FETCH)).kind).toBe(FETCH);
 
     // A fault in the Guest's own tables is the Guest's: a #PF with bare hardware's error code, and no exit.
     const g = guest32();
