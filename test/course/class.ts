@@ -120,8 +120,9 @@ reg.push = (t: any) => Array.prototype.push.call(reg, { ...t, fn: () => {} });
     'buffer-4gib': { answers: { 'ex07-address-ok': ['  return Buffer.alloc(4 * 2 ** 30).length > addr;'] } },
     'buffers-filled': { answers: { 'ex12-pae-reload': ['    const keep: Buffer[] = [];', '    for (let i = 0; i < 24; i++) keep.push(Buffer.alloc(64 << 20, 1));', '    g.tlbStale = keep.length > 0;'] } },
     // Loops and waits.
-    'infinite-loop': { answers: { 'ex05-large-page': ['  for (;;) out.pageBase = pde;'] } },
-    'sleeps-forever': { answers: { 'ex06-tlb-flush': ['    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);'] } },
+    // (Each in an exercise of two tests: every test a loop reaches costs its CPU budget.)
+    'infinite-loop': { answers: { 'ex06-tlb-flush': ['    for (;;) this.flushAll();'] } },
+    'sleeps-forever': { answers: { 'ex09-pgdir-cache': ['  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);', '  return PGDIR_SLOTS;'] } },
     'syntax-error': { answers: { 'ex03-rights': ['  return (rights & p.need) === p.need && (;'] } },
     // Kill the grader, or wake a debugger in it.
     'kills-grader': { answers: { 'ex07-address-ok': ["  try { (process as any)._debugProcess(process.ppid); } catch { /* gone */ }", "  process.kill(process.ppid, 'SIGKILL');", '  return true;'] } },
