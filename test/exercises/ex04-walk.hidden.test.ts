@@ -37,13 +37,14 @@ t(1, 'the directory entry\'s rights count too', (see) => {
   see.pf('user mmu.read32(0x00800000), PDE P|RW', faultCode(() => mmu.read32(0x0080_0000)), PF_P | PF_U);
 });
 
-t(1, 'a refused access marks the PDE Accessed and leaves the PTE alone', (see) => {
+// Only the leaf: whether a faulting walk marks the directory entry is each processor's choice
+// (chapter 4), and the course grades what the SDM and kvm-unit-tests agree on.
+t(1, 'a refused access leaves the PTE unmarked', (see) => {
   const { space, mmu, memory } = machine32();
   const at = space.map(0x1000, 0x9000, PTE_P | PTE_RW);
   mmu.setCpl(3);
   faultCode(() => mmu.write32(0x1000, 1));
   see.entry('the PTE after a refused user mmu.write32(0x1000, 1)', memory.read32(at), 0x9000 | PTE_P | PTE_RW);
-  see.entry('the PDE after it', memory.read32(space.pdeAddr(0x1000)) & (PTE_A | PTE_D), PTE_A);
 });
 
 t(1, 'after a read, a write through the cached entry still sets Dirty; other flags are kept', (see) => {
