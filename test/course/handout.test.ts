@@ -54,6 +54,16 @@ describe('where a handout may go', () => {
   });
 });
 
+describe('the instructor README', () => {
+  test('lists the exercises, their points and needs, as course/exercises.json does', () => {
+    const { exercises } = JSON.parse(readFileSync(join(root, 'course/exercises.json'), 'utf8')) as { exercises: { id: string; points: number; needs?: string[] }[] };
+    const rows = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^\| `(ex\d\d-[a-z0-9-]+)` \| .* \| (\d+) \| (.*) \|$/gm)];
+    // A need is named in full, or by its number where that is one exercise's alone.
+    const full = (n: string) => exercises.filter((e) => e.id === n || e.id.startsWith(`${n}-`)).map((e) => e.id);
+    expect(rows.map((r) => ({ id: r[1], points: Number(r[2]), needs: r[3] === '—' ? [] : r[3]!.split(', ').flatMap(full) }))).toEqual(exercises.map((e) => ({ id: e.id, points: e.points, needs: e.needs ?? [] })));
+  });
+});
+
 describe('the handout', () => {
   const out = join(work, 'handout');
   let report: Awaited<ReturnType<typeof writeHandout>>;
