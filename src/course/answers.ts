@@ -1,9 +1,9 @@
 /*
  * A student's answers, as the handout marks them:
  *
- *     // EXERCISE ex02-walk (4 pts): Find the page-table entry. Read chapters/02-two-level-walk.md#ex02-walk
- *     const pteAddr: number = todo('ex02-walk', '…');
- *     // END EXERCISE ex02-walk
+ *     // EXERCISE ex03-rights (6 pts): Decide whether an access is allowed. Read chapters/03-rights.md#ex03-rights
+ *     return todo('ex03-rights', '…');
+ *     // END EXERCISE ex03-rights
  *
  * The lines between the two markers are the answer, and the only lines of a
  * submission the grader takes: it splices each answer into the course's own

@@ -541,20 +541,21 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
     }
   };
   walk('src');
-  const outcomes: TestOutcome[] = [];
-  for (const e of exercises) {
+  // Each exercise in its own sandbox, as many at once as grading allows (see GradeOptions.parallel).
+  const perExercise = await mapLimit(exercises, networkCut() ? options.parallel : 1, async (e) => {
     const files = exerciseTestFiles(dir, e.id).filter((f) => f.includes('.public.'));
-    if (!files.length) continue;
+    if (!files.length) return [];
     const bundle = await bundleTests(dir, files, () => undefined);
     const run: ExerciseRun = isBundleError(bundle) ? { bundleError: bundle, results: new Map() } : { ...(await runBundle(bundle.code, options.limits, null)), map: bundle.map };
     const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: [], limits: options.limits };
     const loaded = run.loaded ?? [{ exercise: e.id, name: `the tests of ${e.id}`, hidden: false, points: e.points }];
-    loaded.forEach((t, index) => {
+    return loaded.map((t, index) => {
       const seen = run.results.get(index)?.record?.seen ?? [];
       const test: CourseTest = { ...t, index, checks: seen.map((s) => ({ kind: s.kind, label: s.label })), reference: [] };
-      outcomes.push(verdict(test, seen.map((s) => s.expected), c));
+      return verdict(test, seen.map((s) => s.expected), c);
     });
-  }
+  });
+  const outcomes = perExercise.flat();
   return { student, outcomes, score: sum(outcomes.map((t) => t.score)), max: sum(outcomes.map((t) => t.points)) };
 }
 // #endregion X-self-check

@@ -154,13 +154,20 @@ hypervisor whose source was written to be read as a journey. The book is in
 \`src/\`: \`src/hw\` is the processor's paging, \`src/host\` the hypervisor, \`src/guest\`
 a Guest kernel that runs on both.
 
-Thirteen pieces of that code are missing. Each is an **exercise**, marked in its file:
+Some of that code is missing: ${exercises.length} **exercises**, each marked in its file.
+Some are a line or two:
 
 \`\`\`ts
-  // EXERCISE ex02-walk (6 pts): Find the page-table entry. Read chapters/02-two-level-walk.md#ex02-walk
-  const pteAddr: number = todo('ex02-walk', 'the physical address of the PTE: …');
-  // END EXERCISE ex02-walk
+  // EXERCISE ex03-rights (6 pts): Decide whether an access is allowed. Read chapters/03-rights.md#ex03-rights
+  return todo('ex03-rights', 'allowed when the rights hold every bit of p.need and none of p.forbid');
+  // END EXERCISE ex03-rights
 \`\`\`
+
+and some are whole functions (the walks, \`demandPage\`, releasing a shadow
+directory), whose markers stand inside the function's braces. A few lines before
+a \`todo(…)\` are given: where an entry sits, say, which the chapters explain; keep
+them or write your own. An exercise may have parts in several places (the PAE walk
+is three functions): each part has its own pair of markers with the same name.
 
 Write your answer **between the two marker lines**, in place of the \`todo(…)\`, and
 leave the marker lines as they are. The grader takes only what stands between them
@@ -194,7 +201,7 @@ right, not just right for the public tests.
 ## Working on one exercise
 
 \`\`\`sh
-npx vitest run test/exercises/ex02-walk.public.test.ts   # one exercise's public tests
+npx vitest run test/exercises/${exercises[0]!.id}.public.test.ts   # one exercise's public tests
 npm run typecheck                                        # the whole tree type-checks
 npm run grade -- .                                       # a self-check: every exercise's public tests, scored
 \`\`\`

@@ -5,7 +5,9 @@
  * compared as canonical tokens: numbers by value, local names as one
  * placeholder, constants and property names as they are, parentheses and
  * `>>> 0` gone. A solution line of six or more such tokens found inside a
- * line of the handout is a leak.
+ * line of the handout is a leak, unless the exercise's own stub gives it: a
+ * whole-function stub may hand the student a line (where an entry sits, an
+ * early return for an empty entry) that is no part of what is graded.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import type { ExerciseBlock } from '../markers/markers.ts';
 
 // #region X-leaks
 // unwoven: course tooling; the handout generator's last proof.
-const TOKEN = /0x[\da-fA-F_]+|\d[\d_]*(?:\.\d+)?|[A-Za-z_$][\w$]*|>>>=?|>>=?|<<=?|===|!==|==|!=|<=|>=|&&|\|\||\?\?|=>|[-+*/%&|^!~?:<>=,.[\]]/g;
+const TOKEN = /0x[\da-fA-F_]+|\+\+|--|\d[\d_]*(?:\.\d+)?|[A-Za-z_$][\w$]*|>>>=?|>>=?|<<=?|===|!==|==|!=|<=|>=|&&|\|\||\?\?|=>|[-+*/%&|^!~?:<>=,.[\]()]/g;
 const KEYWORDS = new Set(['if', 'else', 'return', 'const', 'let', 'var', 'for', 'of', 'in', 'true', 'false', 'null', 'undefined', 'new', 'typeof', 'while', 'break', 'continue', 'this']);
 const MIN_TOKENS = 6;
 
@@ -27,6 +29,9 @@ export function canonical(line: string): string {
       i++;
       continue;
     }
+    // Parentheses go; so does TypeScript's non-null `!` (after a name, a `]` or a `)`), which says nothing.
+    if (t === '(' || t === ')') continue;
+    if (t === '!' && i > 0 && /^([\w$]+|\]|\))$/.test(raw[i - 1]!) && !KEYWORDS.has(raw[i - 1]!)) continue;
     if (/^0x/i.test(t)) out.push(String(parseInt(t.replace(/_/g, ''), 16)));
     else if (/^\d/.test(t)) out.push(String(Number(t.replace(/_/g, ''))));
     // A name is kept when it means something beyond this line: a keyword, a constant, a property, a function called.
@@ -43,26 +48,34 @@ export interface Fingerprint {
   tokens: string;
 }
 
-/** Tokens that say something: operators, numbers, constants and keywords (not names, not punctuation). */
-const strong = (tokens: string[]) => tokens.filter((t) => !/^(v|[,.()[\]])$/.test(t) && !/^[a-z]/.test(t) || KEYWORDS.has(t)).length;
+/** Tokens that say something: operators (not `=`, `++` or `--`), numbers, constants; not names, keywords or punctuation. */
+const strong = (tokens: string[]) => tokens.filter((t) => !/^(v|[,.[\]]|=|\+\+|--)$/.test(t) && !/^[a-z]/.test(t)).length;
+/** The names of this domain a line uses: constants, properties, functions (`length` is everyone's). */
+const names = (tokens: string[]) => tokens.filter((t) => /^[A-Z][A-Z0-9_]*$/.test(t) || (/^[a-z_$]/.test(t) && t !== 'v' && t !== 'length' && !KEYWORDS.has(t))).length;
+/** Worth looking for: six tokens or more, naming something of the domain, with three telling ones (two, among two names). */
+const telling = (t: string[]) => t.length >= MIN_TOKENS && (names(t) > 0 || t.some((x) => /^\d/.test(x) && x !== '0' && x !== '1')) && (strong(t) >= 3 || (strong(t) >= 2 && names(t) >= 2));
 
 /**
  * The solution lines worth looking for, as the part that computes: what is
  * assigned or returned (a different name on the left hides nothing). A
- * fingerprint has six tokens or more, three of them telling; a bare loop
- * header (`for (let i = 0; i < n; i++) {`) is boilerplate, not an answer.
+ * fingerprint has six tokens or more, three of them telling, and names
+ * something of the domain (a constant, a number, a property, a function):
+ * `const last = i === levels.length - 1` or `if (!a && !b)` is how code is
+ * written, not an answer, and neither is a bare loop header.
  */
 export function fingerprints(blocks: ExerciseBlock[]): Fingerprint[] {
   const prints: Fingerprint[] = [];
   for (const b of blocks) {
+    // What the stub itself hands the student (the address of an entry, say) is no secret.
+    const given = b.stub.map((l) => ` ${canonical(l)} `);
     for (const text of b.solution) {
       const all = canonical(text).split(' ').filter(Boolean);
       let core = all;
       const eq = all.indexOf('=');
       if (eq > 0 && all.slice(0, eq).every((t) => /^(const|let|var|v|\.)$/.test(t) || (/^[a-zA-Z_$][\w$]*$/.test(t) && !KEYWORDS.has(t)))) core = all.slice(eq + 1);
       else if (all[0] === 'return') core = all.slice(1);
-      const pick = [core, all].find((t) => t.length >= MIN_TOKENS && strong(t) >= 3);
-      if (!pick || /^for\b.*\{$/.test(text.trim())) continue;
+      const pick = [core, all].find(telling);
+      if (!pick || /^for\b.*\{$/.test(text.trim()) || given.some((g) => g.includes(` ${pick.join(' ')} `))) continue;
       prints.push({ id: b.id, text: text.trim(), tokens: pick.join(' ') });
     }
   }

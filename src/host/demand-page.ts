@@ -20,6 +20,7 @@ export type DemandResult = { fixed: true } | { fixed: false; errorCode: number }
  * shadow and say so; if not, the fault is the Guest's.
  */
 export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResult {
+  // BEGIN SOLUTION ex08-demand-page
   const write = (errcode & PF_W) !== 0;
   const user = (errcode & PF_U) !== 0;
   // What the Guest's handler sees is the fault its own tables would have raised natively.
@@ -44,13 +45,8 @@ export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResu
   // Rights are the AND of both levels, as the hardware has them. lguest checked
   // only the PTE, and a stricter directory entry made the Guest refault forever.
   const rights = gdir & gpte;
-  // BEGIN SOLUTION ex08-demand-page
   if (write && !(rights & PTE_RW)) return reflect(true);
   if (user && !(rights & PTE_US)) return reflect(true);
-  // END SOLUTION ex08-demand-page
-  // BEGIN STUB ex08-demand-page
-  // todo('ex08-demand-page', 'reflect a write the entries do not allow, and a user access to a supervisor page');
-  // END STUB ex08-demand-page
   checkGpte(g, gpte);
 
   // Our directory entry copies the Guest's flags (made, or brought up to date); its page table is ours.
@@ -72,6 +68,13 @@ export function demandPage(g: Guest, vaddr: number, errcode: number): DemandResu
   g.trace?.(330, `demandPage: Guest PTE now 0x${(gpte >>> 0).toString(16)}, shadow PTE 0x${(g.memory.read32(spteAt) >>> 0).toString(16)}`);
   g.stats.hiddenFaults++;
   return { fixed: true };
+  // END SOLUTION ex08-demand-page
+  // BEGIN STUB ex08-demand-page
+  // // What the error code says about the access.
+  // const write = (errcode & PF_W) !== 0;
+  // const user = (errcode & PF_U) !== 0;
+  // return todo('ex08-demand-page', "look vaddr up in the Guest's tables (gdirAddr, readGuestEntry, gpteAddr): reflect the faults that are the Guest's, with the error code its own tables would raise; fix the rest in the shadow (findSpte, trackedSpte), as the processor would have set the Guest's bits");
+  // END STUB ex08-demand-page
 }
 // #endregion H330-demand-page
 

@@ -34,6 +34,7 @@ export function flushUserMappings(g: Guest, slot: number): void {
  * page directory, whose entries each name a page table (releasePmd).
  */
 export function releasePgd(g: Guest, spgdAt: number): void {
+  // BEGIN SOLUTION ex09-release-pgd
   const spgd = g.memory.read32(spgdAt);
   if (!(spgd & PTE_P)) return;
   const page = entryFrame(spgd);
@@ -43,24 +44,43 @@ export function releasePgd(g: Guest, spgdAt: number): void {
   // Zero the entry so that it can never be released twice.
   g.memory.write32(spgdAt, 0);
   g.tlbStale = true;
+  // END SOLUTION ex09-release-pgd
+  // BEGIN STUB ex09-release-pgd
+  // const spgd = g.memory.read32(spgdAt);
+  // if (!(spgd & PTE_P)) return;
+  // todo('ex09-release-pgd', 'drop what the page under this entry holds (a page table, or under PAE a page directory), give the page back, and leave nothing that could be released twice or still be used');
+  // END STUB ex09-release-pgd
 }
 
 /** Drop the references held by every entry of a shadow page table. */
 function releasePtes(g: Guest, table: number): void {
+  // BEGIN SOLUTION ex09-release-pgd
   const size = g.pae ? 8 : 4;
   for (let i = 0; i < 4096 / size; i++) releasePte(g, g.memory.read32(table + i * size));
+  // END SOLUTION ex09-release-pgd
+  // BEGIN STUB ex09-release-pgd
+  // const size = g.pae ? 8 : 4;
+  // todo('ex09-release-pgd', `drop the reference each of the ${4096 / size} entries of this shadow page table holds (releasePte)`);
+  // END STUB ex09-release-pgd
 }
 // #endregion H450-release-pgd
 
 // #region PAE-release-pmd
 /** Under PAE, release one shadow page directory entry: its page table's entries, then the table. */
 export function releasePmd(g: Guest, spmdAt: number): void {
+  // BEGIN SOLUTION ex09-release-pgd
   const spmd = g.memory.read32(spmdAt);
   if (!(spmd & PTE_P)) return;
   releasePtes(g, entryFrame(spmd));
   freeShadowPage(g, entryFrame(spmd));
   g.memory.write32(spmdAt, 0);
   g.tlbStale = true;
+  // END SOLUTION ex09-release-pgd
+  // BEGIN STUB ex09-release-pgd
+  // const spmd = g.memory.read32(spmdAt);
+  // if (!(spmd & PTE_P)) return;
+  // todo('ex09-release-pgd', 'the same one level down: the page table under this PAE page directory entry, its page, and the entry');
+  // END STUB ex09-release-pgd
 }
 // #endregion PAE-release-pmd
 

@@ -24,12 +24,12 @@ export function gpteToSpte(g: Guest, gpte: number, write: boolean): number {
  * and we can set Dirty for the Guest.
  */
 export function trackedSpte(g: Guest, gpte: number): number {
-  // BEGIN SOLUTION ex08-write-protect
+  // BEGIN SOLUTION ex08-demand-page
   return gpte & PTE_D ? gpteToSpte(g, gpte, true) : gpteToSpte(g, gpte & ~PTE_RW, false);
-  // END SOLUTION ex08-write-protect
-  // BEGIN STUB ex08-write-protect
-  // return todo('ex08-write-protect', 'a Dirty entry maps as it is; a clean one maps read-only, so the first write faults');
-  // END STUB ex08-write-protect
+  // END SOLUTION ex08-demand-page
+  // BEGIN STUB ex08-demand-page
+  // return todo('ex08-demand-page', 'a Dirty entry maps as it is; a clean one maps read-only, so the first write faults');
+  // END STUB ex08-demand-page
 }
 // #endregion H340-gpte-to-spte
 

@@ -17,6 +17,7 @@ import { denied, notPresent, reservedBit, type WalkMachine, type WalkResult } fr
  * set only once the access is known to be allowed.
  */
 export function walk32(m: WalkMachine, vaddr: number, kind: AccessKind, out: WalkResult): boolean {
+  // BEGIN SOLUTION ex04-walk
   const mem = m.memory;
   const pdeAddr = ((m.cr3 & 0xffff_f000) >>> 0) + (vaddr >>> 22) * 4;
   const pde = mem.read32(pdeAddr);
@@ -27,12 +28,7 @@ export function walk32(m: WalkMachine, vaddr: number, kind: AccessKind, out: Wal
   // A directory entry earns its Accessed bit just by being used.
   if (!(pde & PTE_A)) mem.write32(pdeAddr, pde | PTE_A);
 
-  // BEGIN SOLUTION ex02-walk
   const pteAddr = ((pde & 0xffff_f000) >>> 0) + ((vaddr >>> 12) & 0x3ff) * 4;
-  // END SOLUTION ex02-walk
-  // BEGIN STUB ex02-walk
-  // const pteAddr: number = todo('ex02-walk', 'the physical address of the PTE: the page table the PDE names, indexed by linear-address bits 21:12');
-  // END STUB ex02-walk
   const pte = mem.read32(pteAddr);
   if (!(pte & PTE_P)) return notPresent(m, kind, out, 'PTE');
 
@@ -40,18 +36,21 @@ export function walk32(m: WalkMachine, vaddr: number, kind: AccessKind, out: Wal
   // makes its whole 4 MiB read-only, whatever the page tables say.
   const rights = pde & pte & (R_RW | R_US);
   if (!permits(rights, m.policy[kind]!)) return denied(m, kind, out, rights);
-  // BEGIN SOLUTION ex04-dirty
   const pteAfter = pte | PTE_A | (kind === WRITE ? PTE_D : 0);
-  // END SOLUTION ex04-dirty
-  // BEGIN STUB ex04-dirty
-  // const pteAfter: number = todo('ex04-dirty', 'the leaf entry after an allowed access: Accessed always, Dirty only for a write');
-  // END STUB ex04-dirty
   if (pteAfter !== pte) mem.write32(pteAddr, pteAfter);
 
   out.pageBase = (pteAfter & 0xffff_f000) >>> 0;
   out.pageShift = 12;
   out.rights = rights | (pteAfter & (PTE_D | PTE_G));
   return true;
+  // END SOLUTION ex04-walk
+  // BEGIN STUB ex04-walk
+  // const mem = m.memory;
+  // // Where the two entries for vaddr sit (chapter 2): the PDE in the directory CR3 names, the PTE in the table a PDE names.
+  // const pdeAddr = ((m.cr3 & 0xffff_f000) >>> 0) + (vaddr >>> 22) * 4;
+  // const pteAddrIn = (pde: number): number => ((pde & 0xffff_f000) >>> 0) + ((vaddr >>> 12) & 0x3ff) * 4;
+  // return todo('ex04-walk', 'read the PDE (not present? a 4 MiB page?), mark it Accessed, read the PTE, check the rights of both levels, set Accessed and Dirty, fill out');
+  // END STUB ex04-walk
 }
 // #endregion HW-walk-32
 
@@ -61,6 +60,7 @@ export function walk32(m: WalkMachine, vaddr: number, kind: AccessKind, out: Wal
  * physical-address bits 39:32 (PSE-36); bit 21 is reserved.
  */
 function leaf4M(m: WalkMachine, vaddr: number, kind: AccessKind, out: WalkResult, pdeAddr: number, pde: number): boolean {
+  // BEGIN SOLUTION ex05-large-page
   if (pde & m.reservedPse36) return reservedBit(m, kind, out, 'PDE');
   const rights = pde & (R_RW | R_US);
   if (!permits(rights, m.policy[kind]!)) return denied(m, kind, out, rights);
@@ -68,14 +68,13 @@ function leaf4M(m: WalkMachine, vaddr: number, kind: AccessKind, out: WalkResult
   if (after !== pde) m.memory.write32(pdeAddr, after);
 
   const high = ((pde >>> 13) & 0xff) * 0x1_0000_0000;
-  // BEGIN SOLUTION ex05-large-page
   out.pageBase = high + ((pde & 0xffc0_0000) >>> 0) + (vaddr & 0x003f_f000);
-  // END SOLUTION ex05-large-page
-  // BEGIN STUB ex05-large-page
-  // out.pageBase = todo('ex05-large-page', 'the 4 KiB page inside the 4 MiB page: PDE bits 31:22 (and PSE-36 bits 39:32), plus linear-address bits 21:12');
-  // END STUB ex05-large-page
   out.pageShift = 22;
   out.rights = rights | (after & (PTE_D | PTE_G));
   return true;
+  // END SOLUTION ex05-large-page
+  // BEGIN STUB ex05-large-page
+  // return todo('ex05-large-page', 'the 4 MiB leaf: reserved bit 21, rights, Accessed and Dirty, and the 4 KiB piece of the page that holds the address (PSE-36 bits too)');
+  // END STUB ex05-large-page
 }
 // #endregion HW-walk-32-large

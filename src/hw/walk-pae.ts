@@ -21,6 +21,7 @@ const PDPTE_RESERVED_LO = 0x0000_01e6;
 export function loadPdptes(
   mem: WalkMemory, cr3: number, reservedHi: number, lo: Uint32Array, hi: Uint32Array,
 ): void {
+  // BEGIN SOLUTION ex05-pae-walk
   const base = (cr3 & 0xffff_ffe0) >>> 0;
   const newLo = new Uint32Array(4);
   const newHi = new Uint32Array(4);
@@ -33,6 +34,10 @@ export function loadPdptes(
   }
   lo.set(newLo);
   hi.set(newHi);
+  // END SOLUTION ex05-pae-walk
+  // BEGIN STUB ex05-pae-walk
+  // todo('ex05-pae-walk', 'read the four PDPTEs from the 32-byte-aligned table CR3 names; a present one with a reserved bit throws GeneralProtectionFault and changes no register');
+  // END STUB ex05-pae-walk
 }
 // #endregion HW-walk-pae-pdpte
 
@@ -63,6 +68,7 @@ export function walk8(
   m: WalkMachine, uaddr: number, kind: AccessKind, out: WalkResult,
   table: number, levels: readonly Level8[], rights: number,
 ): boolean {
+  // BEGIN SOLUTION ex05-pae-walk
   const mem = m.memory;
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]!;
@@ -94,6 +100,10 @@ export function walk8(
     return true;
   }
   throw new Error('walk8 needs at least one level');
+  // END SOLUTION ex05-pae-walk
+  // BEGIN STUB ex05-pae-walk
+  // return todo('ex05-pae-walk', 'each level: the entry levels[i] names (not present? reserved bits? a large page?), its rights narrowed into rights (XD too), Accessed above the leaf; at the leaf, the rights check, Accessed and Dirty, and out');
+  // END STUB ex05-pae-walk
 }
 
 /** The physical address an entry names, aligned to a page of 2^shift bytes (bits 51:shift). */
@@ -106,11 +116,16 @@ function frame(lo: number, hi: number, shift: number): number {
 // #region HW-walk-pae
 /** Walk PAE paging: a PDPTE register, then a page directory and (unless 2 MiB) a page table. */
 export function walkPae(m: WalkMachine, vaddr: number, kind: AccessKind, out: WalkResult): boolean {
+  // BEGIN SOLUTION ex05-pae-walk
   // The PDPTE comes from a register, not memory: the walk never sets its bits.
   const i = vaddr >>> 30;
   const lo = m.pdpteLo[i]!;
   if (!(lo & PTE_P)) return notPresent(m, kind, out, 'PDPTE');
   // PDPTEs carry no rights of their own: everything is decided below.
   return walk8(m, vaddr, kind, out, frame(lo, m.pdpteHi[i]!, 12), PAE_LEVELS, R_RW | R_US);
+  // END SOLUTION ex05-pae-walk
+  // BEGIN STUB ex05-pae-walk
+  // return todo('ex05-pae-walk', 'the PDPTE for vaddr (bits 31:30), then walk8 down the page directory and page table it names');
+  // END STUB ex05-pae-walk
 }
 // #endregion HW-walk-pae

@@ -3,12 +3,18 @@
  * point, written out and commented so that the instructor's tree compiles
  * as it is:
  *
- *     // BEGIN SOLUTION ex02-walk
- *     const pteAddr = …;
- *     // END SOLUTION ex02-walk
- *     // BEGIN STUB ex02-walk
- *     // const pteAddr: number = todo('ex02-walk', 'what to compute');
- *     // END STUB ex02-walk
+ *     // BEGIN SOLUTION ex03-rights
+ *     return (rights & p.need) === p.need && …;
+ *     // END SOLUTION ex03-rights
+ *     // BEGIN STUB ex03-rights
+ *     // return todo('ex03-rights', 'what to compute');
+ *     // END STUB ex03-rights
+ *
+ * A whole-function exercise puts the markers around the function's body;
+ * its stub may start with lines it gives the student (where an entry sits),
+ * which the leak check then does not count as secrets. An exercise may have
+ * several blocks, in one file or several: the k-th answer to it in a file
+ * fills its k-th block there.
  *
  * One parser for the weave (which hides markers and stubs), the skeleton
  * generator (which swaps solution for stub) and the book check.
@@ -56,7 +62,7 @@ export function parseExercises(file: string, lines: string[]): { blocks: Exercis
       err(i + 1, `"${lines[i]!.trim()}" has no BEGIN SOLUTION before it`);
       continue;
     }
-    if (!EXERCISE_ID.test(id!)) err(i + 1, `exercise id "${id}" must look like ex02-walk`);
+    if (!EXERCISE_ID.test(id!)) err(i + 1, `exercise id "${id}" must look like ex04-walk`);
     const indent = /^\s*/.exec(lines[i]!)![0];
     const find = (from: number, want: string) => {
       for (let j = from; j < lines.length; j++) {

@@ -9,11 +9,16 @@ import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } f
 import { join } from 'node:path';
 import { handoutText } from '../../src/course/answers.ts';
 import { readCourse, TODO_MODULE, type Course } from '../../src/course/course.ts';
+import { PLANTS, planted } from './plants.ts';
 
 export const root = join(import.meta.dirname, '../..');
 
-/** Answers by exercise: lines to put between its markers (the stub where none is given). */
-export type Answers = Record<string, string[]>;
+/**
+ * Answers by exercise: lines to put between its markers (the stub where none
+ * is given), the same for each of its blocks, or made per block from that
+ * block's solution and its place `k` among the exercise's blocks.
+ */
+export type Answers = Record<string, string[] | ((solution: string[], k: number) => string[])>;
 
 /** Write a submission into `dir`: the instructor's src/ with every answer file as the handout has it, filled with `answers`. */
 export function writeSubmission(course: Course, dir: string, answers: Answers, base: 'stub' | 'solution' = 'stub'): string {
@@ -21,7 +26,11 @@ export function writeSubmission(course: Course, dir: string, answers: Answers, b
   mkdirSync(dir, { recursive: true });
   cpSync(join(root, 'src'), join(dir, 'src'), { recursive: true });
   for (const [file, text] of course.sources) {
-    writeFileSync(join(dir, file), handoutText(file, text, course.blocks, course.exercises, TODO_MODULE, (b) => answers[b.id] ?? (base === 'stub' ? b.stub : b.solution)));
+    writeFileSync(join(dir, file), handoutText(file, text, course.blocks, course.exercises, TODO_MODULE, (b) => {
+      const a = answers[b.id];
+      if (!a) return base === 'stub' ? b.stub : b.solution;
+      return typeof a === 'function' ? a(b.solution, course.blocks.filter((x) => x.id === b.id).indexOf(b)) : a;
+    }));
   }
   return dir;
 }
@@ -111,8 +120,9 @@ reg.push = (t: any) => Array.prototype.push.call(reg, { ...t, fn: () => {} });
     'buffer-4gib': { answers: { 'ex07-address-ok': ['  return Buffer.alloc(4 * 2 ** 30).length > addr;'] } },
     'buffers-filled': { answers: { 'ex12-pae-reload': ['    const keep: Buffer[] = [];', '    for (let i = 0; i < 24; i++) keep.push(Buffer.alloc(64 << 20, 1));', '    g.tlbStale = keep.length > 0;'] } },
     // Loops and waits.
-    'infinite-loop': { answers: { 'ex05-large-page': ['  for (;;) out.pageBase = high;'] } },
-    'sleeps-forever': { answers: { 'ex06-tlb-flush': ['    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);'] } },
+    // (Each in an exercise of two tests: every test a loop reaches costs its CPU budget.)
+    'infinite-loop': { answers: { 'ex06-tlb-flush': ['    for (;;) this.flushAll();'] } },
+    'sleeps-forever': { answers: { 'ex09-pgdir-cache': ['  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);', '  return PGDIR_SLOTS;'] } },
     'syntax-error': { answers: { 'ex03-rights': ['  return (rights & p.need) === p.need && (;'] } },
     // Kill the grader, or wake a debugger in it.
     'kills-grader': { answers: { 'ex07-address-ok': ["  try { (process as any)._debugProcess(process.ppid); } catch { /* gone */ }", "  process.kill(process.ppid, 'SIGKILL');", '  return true;'] } },
@@ -125,17 +135,37 @@ export const honest: Record<string, { answers: Answers; base: 'stub' | 'solution
   'other-right-answers': {
     base: 'solution',
     answers: {
-      'ex02-walk': ['  const table = (pde >>> 12) * 4096;', '  const pteAddr = table + 4 * ((vaddr >>> 12) % 1024);'],
       'ex03-rights': ['  if ((rights & p.need) !== p.need) return false;', '  return !(rights & p.forbid);'],
+      // A walk written from scratch: other names, other arithmetic, the same machine.
+      'ex04-walk': [
+        '  const memory = m.memory;',
+        '  const dirAt = (m.cr3 >>> 12) * 4096 + (vaddr >>> 22) * 4;',
+        '  const dir = memory.read32(dirAt);',
+        "  if ((dir & PTE_P) === 0) return notPresent(m, kind, out, 'PDE');",
+        '  if (m.pse && (dir & PTE_PS) !== 0) return leaf4M(m, vaddr, kind, out, dirAt, dir);',
+        '  if ((dir & PTE_A) === 0) memory.write32(dirAt, (dir | PTE_A) >>> 0);',
+        '  const leafAt = (dir >>> 12) * 4096 + ((vaddr >>> 12) % 1024) * 4;',
+        '  const leaf = memory.read32(leafAt);',
+        "  if ((leaf & PTE_P) === 0) return notPresent(m, kind, out, 'PTE');",
+        '  const allowed = dir & leaf & (R_RW | R_US);',
+        '  if (!permits(allowed, m.policy[kind]!)) return denied(m, kind, out, allowed);',
+        '  let marked = leaf | PTE_A;',
+        '  if (kind === WRITE) marked |= PTE_D;',
+        '  if (marked !== leaf) memory.write32(leafAt, marked >>> 0);',
+        '  out.pageBase = (leaf >>> 12) * 4096;',
+        '  out.pageShift = 12;',
+        '  out.rights = allowed | (marked & PTE_D) | (marked & PTE_G);',
+        '  return true;',
+      ],
       'ex07-address-ok': ['  if (!Number.isSafeInteger(addr) || addr < 0 || len < 0) return false;', '  const end = addr + len;', '  return end >= addr && end <= g.pfnLimit * 4096;'],
     },
   },
-  'ex02-signed': { base: 'solution', answers: { 'ex02-walk': ['  const pteAddr = (pde & 0xffff_f000) + ((vaddr >>> 12) & 0x3ff) * 4;'] } },
-  'ex11-wrong-address': { base: 'solution', answers: { 'ex11-kmap-fix': ['  else k.pv.setPteAt(BOOT_PGDIR, PAGE_OFFSET + gpa, fixmapPte(k, vaddr), pte);'] } },
-  'ex11-process-pgdir': { base: 'solution', answers: { 'ex11-kmap-fix': ['  else k.pv.setPteAt(k.current.pgdir, vaddr, fixmapPte(k, vaddr), pte);'] } },
-  'ex11-slot-0': { base: 'solution', answers: { 'ex11-kmap-fix': ['  else k.pv.setPteAt(BOOT_PGDIR, kmapSlotAddr(KM_USER0), fixmapPte(k, vaddr), pte);'] } },
-  'ex04-forgets-dirty': { base: 'solution', answers: { 'ex04-dirty': ['  const pteAfter = pte | PTE_A;'] } },
-  throws: { base: 'solution', answers: { 'ex08-write-protect': ['  if (gpte & PTE_D) return gpteToSpte(g, gpte, true);', '  throw new TypeError(`no idea what to do with 0x${gpte.toString(16)}`);'] } },
+  // One planted mistake each (plants.ts).
+  ...Object.fromEntries(Object.entries(PLANTS).map(([name, p]) => [name, { base: 'solution' as const, answers: { [p.exercise]: (solution: string[], k: number) => planted(p, solution, k) } }])),
+  throws: {
+    base: 'solution',
+    answers: { 'ex08-demand-page': (solution, k) => (k === 1 ? ['  if (gpte & PTE_D) return gpteToSpte(g, gpte, true);', '  throw new TypeError(`no idea what to do with 0x${gpte.toString(16)}`);'] : solution) },
+  },
   skeleton: { answers: {}, base: 'stub' },
 };
 

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { handoutText } from '../../src/course/answers.ts';
 import { TODO_MODULE, type Course } from '../../src/course/course.ts';
 import { cheats, honest, root, writeClass } from './class.ts';
+import { PLANTS, planted } from './plants.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'class-'));
 const classDir = join(work, 'class');
@@ -91,19 +92,21 @@ describe('grading a class in one batch', () => {
       const got = perExercise(n);
       course.exercises.forEach((e, i) => (e.id === id ? expect(got[i], `${n} in ${id}`).toBeLessThan(max[i]!) : expect(got[i], `${n} in ${e.id}`).toBe(max[i])));
     };
-    only('ex02-signed', 'ex02-walk');
-    only('ex04-forgets-dirty', 'ex04-dirty');
-    only('throws', 'ex08-write-protect');
-    // Three wrong answers that once scored full marks.
-    for (const n of ['ex11-wrong-address', 'ex11-process-pgdir', 'ex11-slot-0']) only(n, 'ex11-kmap-fix');
+    only('throws', 'ex08-demand-page');
+    // Every planted mistake, whole functions' among them (three wrong ex11 answers and ex04 without `>>> 0` once scored full marks).
+    for (const [n, p] of Object.entries(PLANTS)) only(n, p.exercise);
   });
 
-  test('the wrong answers pass the public tests and are caught by hidden ones', () => {
-    for (const n of ['ex02-signed', 'ex11-wrong-address', 'ex11-process-pgdir', 'ex11-slot-0']) {
+  test('the subtle wrong answers pass the public tests and are caught by hidden ones', () => {
+    const subtle = Object.entries(PLANTS).filter(([, p]) => p.hiddenOnly).map(([n]) => n);
+    expect(subtle).toEqual(expect.arrayContaining(['ex04-signed', 'ex11-wrong-address', 'ex11-process-pgdir', 'ex11-slot-0']));
+    for (const n of subtle) {
       const r = results(n);
       expect(r.tests.filter((t) => t.visibility === 'visible').every((t) => t.status === 'passed'), n).toBe(true);
       expect(r.tests.some((t) => t.visibility === 'after_due_date' && t.status === 'failed'), n).toBe(true);
     }
+    // And the rest fail a public test: a student sees them.
+    for (const n of Object.keys(PLANTS).filter((x) => !subtle.includes(x))) expect(results(n).tests.some((t) => t.visibility === 'visible' && t.status === 'failed'), n).toBe(true);
   });
 
   test('every cheat scores no more than the bare skeleton', () => {
@@ -128,29 +131,29 @@ describe('grading a class in one batch', () => {
     for (const [n, id] of [['buffer-4gib', 'ex07-address-ok'], ['buffers-filled', 'ex12-pae-reload']] as const) {
       for (const t of of(n, id)) expect(t.output, `${n}: ${t.name}`).toMatch(/^ERROR\nmemory: /);
     }
-    for (const t of of('infinite-loop', 'ex05-large-page')) expect(t.output).toMatch(/^TIMEOUT\nused 1000 ms of CPU time without finishing: an infinite loop\?/);
-    for (const t of of('sleeps-forever', 'ex06-tlb-flush')) expect(t.output).toMatch(/^TIMEOUT\nslept \d+ ms without computing/);
+    for (const t of of('infinite-loop', 'ex06-tlb-flush')) expect(t.output).toMatch(/^TIMEOUT\nused 1000 ms of CPU time without finishing: an infinite loop\?/);
+    for (const t of of('sleeps-forever', 'ex09-pgdir-cache')) expect(t.output).toMatch(/^TIMEOUT\nslept \d+ ms without computing/);
     expect(of('kills-grader', 'ex07-address-ok')[0]!.output).toContain('error    TypeError: process.kill is not a function');
     // Around each of them, the other exercises were graded: their stubs failed at their own TODOs.
     expect(of('infinite-loop', 'ex03-rights')[0]!.output).toMatch(/^FAIL\nyour answer still calls todo\(\)/);
   });
 
   test('a failure names the line in the student\'s file, the check, and the values in hex with flags', () => {
-    const t = results('ex04-forgets-dirty').tests.find((x) => x.name === 'ex04-dirty: a write sets both')!;
-    const walk = handoutText('src/hw/walk-32.ts', course.sources.get('src/hw/walk-32.ts')!, course.blocks, course.exercises, TODO_MODULE, (b) => (b.id === 'ex04-dirty' ? ['  const pteAfter = pte | PTE_A;'] : b.solution)).split('\n');
-    const line = walk.findIndex((l) => l.includes('// EXERCISE ex04-dirty')) + 2;
+    const t = results('ex04-forgets-dirty').tests.find((x) => x.name === 'ex04-walk: a write sets Accessed and Dirty in the PTE')!;
+    const walk = handoutText('src/hw/walk-32.ts', course.sources.get('src/hw/walk-32.ts')!, course.blocks, course.exercises, TODO_MODULE, (b) => (b.id === 'ex04-walk' ? planted(PLANTS['ex04-forgets-dirty']!, b.solution, 0) : b.solution)).split('\n');
+    const line = walk.findIndex((l) => l.includes('// EXERCISE ex04-walk')) + 2;
     expect(t.output).toBe([
       'FAIL',
       'a value differs from the right one',
       'check    the PTE after mmu.write32(0x1000, 3)',
       'expected 0x00009063 P|RW|A|D',
       'actual   0x00009023 P|RW|A',
-      `at       src/hw/walk-32.ts:${line} (your answer to ex04-dirty)`,
-      'read     04-accessed-dirty.html#ex04-dirty',
+      `at       src/hw/walk-32.ts:${line} (your answer to ex04-walk)`,
+      'read     04-accessed-dirty.html#ex04-walk',
     ].join('\n'));
-    const thrown = results('throws').tests.find((x) => x.name.startsWith('ex08-write-protect: after a read fault'))!;
-    expect(thrown.output).toMatch(/^ERROR\nthrew TypeError\nerror {4}TypeError: no idea what to do with 0x[0-9a-f]+\ncheck {4}the shadow PTE's P and RW after a user read\nat {7}src\/host\/gpte-to-spte\.ts:\d+ \(your answer to ex08-write-protect\)/);
-    expect(results('syntax-error').tests[5]!.output).toMatch(/^ERROR\nyour code does not compile: Unexpected ";"\nat {7}src\/hw\/rights\.ts:\d+ \(your answer to ex03-rights\)/);
+    const thrown = results('throws').tests.find((x) => x.name.startsWith('ex08-demand-page: after a read fault'))!;
+    expect(thrown.output).toMatch(/^ERROR\nthrew TypeError\nerror {4}TypeError: no idea what to do with 0x[0-9a-f]+\ncheck {4}the shadow PTE's P and RW after a user read\nat {7}src\/host\/gpte-to-spte\.ts:\d+ \(your answer to ex08-demand-page\)/);
+    expect(results('syntax-error').tests.find((t) => t.name.startsWith('ex03-rights:'))!.output).toMatch(/^ERROR\nyour code does not compile: Unexpected ";"\nat {7}src\/hw\/rights\.ts:\d+ \(your answer to ex03-rights\)/);
   });
 
   test('no hidden test, hidden value or solution line reaches a student\'s feedback', () => {
@@ -183,6 +186,10 @@ describe('grading a class in one batch', () => {
       if (!rows.get(n)!['note']) expect(r.output).toMatch(/^Public tests: \d+\/\d+ points\. \d+ hidden tests \(\d+ points\) are graded too; their results appear after the due date\.$/);
     }
     expect(results('full').output).not.toContain(String(results('full').score));
-    expect(report('full')).toMatch(/^Public tests: 34\/34 · 19 tests: 19 passed, 0 failed, 0 timed out, 0 errors · hidden tests carry 22 more points$/m);
+    const all = results('full').tests;
+    const pub = all.filter((t) => t.visibility === 'visible');
+    const points = (ts: typeof all) => ts.reduce((a, t) => a + t.max_score, 0);
+    expect(pub.length).toBeGreaterThan(20);
+    expect(report('full').split('\n')).toContain(`Public tests: ${points(pub)}/${points(pub)} · ${pub.length} tests: ${pub.length} passed, 0 failed, 0 timed out, 0 errors · hidden tests carry ${points(all) - points(pub)} more points`);
   });
 });
