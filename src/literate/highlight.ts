@@ -9,8 +9,14 @@
  * place where its contrast can be checked.
  *
  * The same block is often highlighted twice (a chapter and the print view):
- * results are kept by their input.
+ * results are kept by their input. With a `store`, they are also kept on
+ * disk between builds, for this file's code and shiki's version: a build
+ * after a change to the prose highlights only the code that changed.
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { createCssVariablesTheme, createHighlighter, type ShikiTransformer } from 'shiki';
 
 const THEME = createCssVariablesTheme({ name: 'lgj', variablePrefix: '--shiki-', fontStyle: true });
@@ -22,32 +28,69 @@ export type LineInfo = (line: number) => { number?: number; highlighted?: boolea
 export interface SiteHighlighter {
   /** Highlighted HTML for `code`; `lines` numbers (and marks) each line, `id` gives lines `id="L<n>"` anchors. */
   html(code: string, lang: string, lines?: LineInfo, anchors?: boolean): string;
+  /** Write what this build highlighted to the store (and only that: nothing stale piles up). */
+  save(): void;
 }
 
-export async function siteHighlighter(): Promise<SiteHighlighter> {
-  const shiki = await createHighlighter({ themes: [THEME], langs: LANGS });
+/** One shiki for the process: its grammars are compiled once, however many builds share it. */
+let shared: ReturnType<typeof createHighlighter> | undefined;
+
+/** What a stored result depends on besides its input: this file and shiki. */
+function storeVersion(): string {
+  const shiki = createRequire(import.meta.url)('shiki/package.json') as { version: string };
+  return createHash('sha256').update(readFileSync(import.meta.filename)).update(shiki.version).update(LANGS.join()).digest('hex');
+}
+
+/**
+ * `store` is a JSON file for results kept between builds; without one (or
+ * with LGJ_NO_CACHE=1, which still writes it) every block is highlighted.
+ */
+export async function siteHighlighter(o: { store?: string } = {}): Promise<SiteHighlighter> {
+  const shiki = await (shared ??= createHighlighter({ themes: [THEME], langs: LANGS }));
   const known = new Set(shiki.getLoadedLanguages());
-  const done = new Map<string, string>();
+  const version = o.store ? storeVersion() : '';
+  let stored = new Map<string, string>();
+  if (o.store && process.env['LGJ_NO_CACHE'] !== '1') {
+    try {
+      const file = JSON.parse(readFileSync(o.store, 'utf8')) as { version: string; entries: [string, string][] };
+      if (file.version === version) stored = new Map(file.entries);
+    } catch { /* none yet, or torn: highlight afresh */ }
+  }
+  const used = new Map<string, string>();
   return {
     html(code, lang, lines, anchors = false) {
       const language = known.has(lang) ? lang : 'text';
-      const key = lines || anchors ? undefined : `${language}\0${code}`;
-      const hit = key && done.get(key);
-      if (hit) return hit;
+      // The key is everything the result depends on: the code, its language, and how each line is numbered and marked.
+      const shown = lines ? code.replace(/\n$/, '').split('\n').map((_, i) => lines(i + 1)) : undefined;
+      const key = createHash('sha1').update(`${language}\0${anchors}\0${JSON.stringify(shown ?? null)}\0${code}`).digest('base64');
+      const hit = used.get(key) ?? stored.get(key);
+      if (hit !== undefined) {
+        used.set(key, hit);
+        return hit;
+      }
       const transformers: ShikiTransformer[] = [];
-      if (lines || anchors) {
+      if (shown || anchors) {
         transformers.push({
           line(node, n) {
-            const info = lines?.(n) ?? { number: n };
+            const info = shown?.[n - 1] ?? { number: n };
             if (info.number !== undefined) node.properties['data-line'] = info.number;
             if (anchors) node.properties['id'] = `L${n}`;
             if (info.highlighted) this.addClassToHast(node, 'highlighted');
           },
         });
       }
-      const html = shortClasses(shiki.codeToHtml(code.replace(/\n$/, ''), { lang: language, theme: 'lgj', transformers }));
-      if (key) done.set(key, html);
+      // No time limit per line: shiki's default (500 ms) leaves the rest of a line untokenized when the
+      // machine is busy (a cold grammar under load did, comment and all), and a page must not depend on that.
+      const html = shortClasses(shiki.codeToHtml(code.replace(/\n$/, ''), { lang: language, theme: 'lgj', transformers, tokenizeTimeLimit: 0 }));
+      used.set(key, html);
       return html;
+    },
+    save() {
+      if (!o.store) return;
+      mkdirSync(dirname(o.store), { recursive: true });
+      const tmp = `${o.store}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ version, entries: [...used] }));
+      renameSync(tmp, o.store);
     },
   };
 }
