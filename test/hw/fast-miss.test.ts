@@ -14,6 +14,7 @@ import {
   CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, CR4_SMAP, CR4_SMEP, EFER_NXE, Mmu,
 } from '../../src/hw/mmu.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
+import { Builder32, FrameAllocator } from '../../src/tools/builder.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 
@@ -217,6 +218,21 @@ function countingFullWalks(): { count: () => number; restore: () => void } {
 }
 
 describe('the fast miss path', () => {
+  test('over a window onto a larger memory (a Guest\'s slice of the Host\'s), it reads the window\'s tables', () => {
+    const host = new PhysicalMemory(64 * PAGE);
+    // Below the window, entries that would map the same page elsewhere: what a reader of the wrong bytes would find.
+    for (let a = 0; a < 16 * PAGE; a += 4) host.write32(a, (0x3000 | PTE_P | PTE_RW | PTE_A | PTE_D) >>> 0);
+    for (const fastMisses of [true, false]) {
+      const window = new PhysicalMemory(32 * PAGE, host.bytes.subarray(16 * PAGE, 48 * PAGE));
+      const space = new Builder32(window, new FrameAllocator(window, 1));
+      space.map(0x0040_1000, 0x5000, PTE_P | PTE_RW | PTE_A | PTE_D);
+      const mmu = new Mmu(window, { fastMisses });
+      mmu.writeCr3(space.cr3);
+      mmu.writeCr0(CR0_PE | CR0_PG);
+      expect(mmu.physical(0x0040_1234, READ)).toBe(0x5234);
+    }
+  });
+
   test('agrees with the full walk on random tables, control bits and programs (400 programs)', () => {
     const walks = countingFullWalks();
     let misses = 0;
