@@ -327,7 +327,9 @@ export class Mmu implements WalkMachine {
   private fillPlain(vaddr: number, base: number, rights: number): number {
     const vpn = vaddr >>> PAGE_SHIFT;
     const slot = vpn & this.tlbMask;
-    if (this.tlbMeta[slot]! >= Meta.PLAIN) return -1;
+    const was = this.tlbMeta[slot]!;
+    if (was >= Meta.PLAIN) return -1;
+    if (was === -1) this.tlb.noteFilled(slot);
     // Both sets of hit keys, as `Tlb.setKeys` makes them.
     const supervisor = this.allowsSupervisor[rights]!;
     const user = this.allowsUser[rights]!;

@@ -110,12 +110,21 @@ export class Tlb {
   private allowsUser: Uint8Array;
   /** Walks that filled an entry (the MMU counts them; a hit costs nothing to count). */
   misses = 0;
+  /**
+   * The slots filled since the last full flush, while there are few: a CR3
+   * write then clears just those rows, not all of them (a kernel writes CR3
+   * at every context switch, and a process touches a few dozen pages between
+   * two). Once `filled` passes its length, a flush clears everything.
+   */
+  readonly used: Int32Array;
+  filled = 0;
 
   constructor(readonly size = 1024) {
     if (size <= 0 || (size & (size - 1)) !== 0) throw new RangeError(`TLB size must be a power of two, got ${size}`);
     this.mask = size - 1;
     this.rows = new Int32Array(size * Row.SIZE);
     this.meta = new Int32Array(size);
+    this.used = new Int32Array(Math.max(1, size >> 3));
     this.wideTag = new Float64Array(size);
     this.wideBase = new Float64Array(size);
     this.rows.fill(-1);
@@ -165,6 +174,7 @@ export class Tlb {
     if (this.narrow === 0 || vpn >= 0x8000_0000 || pageBase >= 0x8000_0000) return this.insertWide(vpn, pageBase, rights, pageShift);
     const slot = vpn & this.mask;
     const at = slot * Row.SIZE;
+    if (!this.live(slot)) this.noteFilled(slot);
     if (pageShift > PAGE_SHIFT || this.holdsLarge(slot)) this.countLarge(slot, pageShift);
     this.setKeys(at, vpn, rights);
     this.rows[at + Row.BASE] = pageBase;
@@ -177,6 +187,7 @@ export class Tlb {
     this.mayHoldWide = true;
     const slot = this.slotOf(vpn);
     const at = slot * Row.SIZE;
+    if (!this.live(slot)) this.noteFilled(slot);
     this.countLarge(slot, pageShift);
     const rows = this.rows;
     rows.fill(-1, at, at + Row.SIZE);
@@ -203,11 +214,22 @@ export class Tlb {
     return this.mayHoldWide && this.rows[(vpn & this.mask) * Row.SIZE + Row.BASE] === Row.ASK;
   }
 
+  /** A slot that was empty now holds an entry: remember it for the next flush. */
+  noteFilled(slot: number): void {
+    if (this.filled < this.used.length) this.used[this.filled] = slot;
+    this.filled++;
+  }
+
   /** Forget everything, global entries included (a paging-mode change, or CR4.PGE toggled). */
   flushAll(): void {
     // All -1: keys that never match, an empty TAG, an empty meta word.
-    this.rows.fill(-1);
-    this.meta.fill(-1);
+    if (this.filled > this.used.length) {
+      this.rows.fill(-1);
+      this.meta.fill(-1);
+    } else {
+      for (let i = 0; i < this.filled; i++) this.clear(this.used[i]!);
+    }
+    this.filled = 0;
     this.largeCount = 0;
     this.mayHoldWide = false;
   }
@@ -270,7 +292,13 @@ export class Tlb {
   /** Forget the entry in slot `slot`. */
   drop(slot: number): void {
     if (this.holdsLarge(slot)) this.largeCount--;
-    this.rows.fill(-1, slot * Row.SIZE, (slot + 1) * Row.SIZE);
+    this.clear(slot);
+  }
+
+  /** Empty slot `slot`'s row and word. */
+  private clear(slot: number): void {
+    const rows = this.rows;
+    for (let at = slot * Row.SIZE, end = at + Row.SIZE; at < end; at++) rows[at] = -1;
     this.meta[slot] = -1;
   }
 
