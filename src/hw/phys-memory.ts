@@ -118,6 +118,17 @@ export class PhysicalMemory {
     this.view.setBigUint64(paddr, BigInt.asUintN(64, value), true);
   }
 
+  /**
+   * The frame at `paddr` as its 1024 words, for code that reads a whole page
+   * table entry by entry (a Host throwing its shadows away): one check for
+   * the page, not one per load. A view, not a copy: it sees later stores.
+   */
+  frameWords(paddr: PhysAddr): Uint32Array {
+    if (paddr % PAGE_SIZE !== 0) throw new RangeError(`0x${paddr.toString(16)} is not the start of a frame`);
+    this.check(paddr, PAGE_SIZE);
+    return this.words.subarray(paddr >>> 2, (paddr + PAGE_SIZE) >>> 2);
+  }
+
   /** Zero one whole frame: how every fresh page table starts life. */
   zeroFrame(pfn: number): void {
     this.check(pfn * PAGE_SIZE, PAGE_SIZE);
