@@ -83,8 +83,14 @@ export class PhysicalMemory {
   }
 
   read32(paddr: PhysAddr): number {
-    // The common case, an aligned word, skips the DataView.
-    if ((paddr & 3) === 0 && paddr >= 0 && paddr + 4 <= this.size) return this.words[paddr >>> 2]!;
+    // The common case, an aligned word, skips the DataView. `i << 2` gives
+    // back `paddr` only for an aligned whole number below 2 GiB, and a word
+    // past the end reads undefined: anything else goes the slow way, and fails there.
+    const i = paddr >>> 2;
+    if (i << 2 === paddr) {
+      const word = this.words[i];
+      if (word !== undefined) return word;
+    }
     this.check(paddr, 4);
     return this.view.getUint32(paddr, true);
   }
@@ -105,8 +111,9 @@ export class PhysicalMemory {
   }
 
   write32(paddr: PhysAddr, value: number): void {
-    if ((paddr & 3) === 0 && paddr >= 0 && paddr + 4 <= this.size) {
-      this.words[paddr >>> 2] = value;
+    const i = paddr >>> 2;
+    if (i << 2 === paddr && i < this.words.length) {
+      this.words[i] = value;
       return;
     }
     this.check(paddr, 4);
