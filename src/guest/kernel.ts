@@ -54,7 +54,7 @@ export interface Kernel {
   readonly pkmap: { count: Uint8Array; frame: Float64Array; last: number };
   /** Every fault delivered to the kernel, in order: part of what the Guest can see. */
   readonly faults: FaultRecord[];
-  readonly stats: { kmaps: number; userAccesses: number; contextSwitches: number };
+  readonly stats: { kmaps: number; contextSwitches: number };
 }
 
 export interface BootOptions {
@@ -91,7 +91,7 @@ export function bootKernel(pv: Platform, options: BootOptions = {}): Kernel {
   const k: Kernel = {
     pv, pae: pv.pae, frames, procs: new Map(), current: null!, nextPid: 1, kmapMode: options.kmapMode ?? 'set-pte',
     pkmap: { count: new Uint8Array(LAST_PKMAP), frame: new Float64Array(LAST_PKMAP), last: 0 },
-    faults: [], stats: { kmaps: 0, userAccesses: 0, contextSwitches: 0 },
+    faults: [], stats: { kmaps: 0, contextSwitches: 0 },
   };
   const init = newProcess(k);
   k.current = init;

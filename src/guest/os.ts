@@ -18,7 +18,6 @@ import { PTE_P, PTE_RW } from '../hw/pte.ts';
  * SIGSEGV, which our programs survive: the access returns FAULTED.
  */
 export function userAccess(k: Kernel, kind: AccessKind, vaddr: number, value = 0): number {
-  k.stats.userAccesses++;
   for (let tries = 0; tries < 3; tries++) {
     const v = k.pv.access(kind, vaddr, 3, value);
     if (v !== FAULTED) return v;

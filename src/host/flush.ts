@@ -55,8 +55,10 @@ export function releasePgd(g: Guest, spgdAt: number): void {
 /** Drop the references held by every entry of a shadow page table. */
 function releasePtes(g: Guest, table: number): void {
   // BEGIN SOLUTION ex09-release-pgd
-  const size = g.pae ? 8 : 4;
-  for (let i = 0; i < 4096 / size; i++) releasePte(g, g.memory.read32(table + i * size));
+  // The page as words (an entry's low word under PAE): most entries are empty, and a clear-all reads thousands.
+  const words = g.memory.frameWords(table);
+  const step = g.pae ? 2 : 1;
+  for (let i = 0; i < words.length; i += step) if (words[i]! & PTE_P) releasePte(g, words[i]!);
   // END SOLUTION ex09-release-pgd
   // BEGIN STUB ex09-release-pgd
   // const size = g.pae ? 8 : 4;
@@ -95,12 +97,16 @@ export function releaseAllPagetables(g: Guest): void {
   for (let slot = 0; slot < PGDIR_SLOTS; slot++) {
     const base = g.pgdirs[slot]!.pgdir;
     if (!base) continue;
+    // Only the present entries are released; the page is read as words, since most are empty.
     if (g.pae) {
       const spgd = g.memory.read32(base + PAE_SWITCHER_PGD_INDEX * 8);
-      if (spgd & PTE_P) for (let k = 0; k < PAE_SWITCHER_PMD_INDEX; k++) releasePmd(g, entryFrame(spgd) + k * 8);
+      const pmd = spgd & PTE_P ? g.memory.frameWords(entryFrame(spgd)) : null;
+      for (let k = 0; pmd && k < PAE_SWITCHER_PMD_INDEX; k++) if (pmd[k * 2]! & PTE_P) releasePmd(g, entryFrame(spgd) + k * 8);
     }
     const top = g.pae ? PAE_SWITCHER_PGD_INDEX : SWITCHER_PGD_INDEX;
-    for (let i = 0; i < top; i++) releasePgd(g, base + i * (g.pae ? 8 : 4));
+    const size = g.pae ? 8 : 4;
+    const words = g.memory.frameWords(base);
+    for (let i = 0; i < top; i++) if (words[(i * size) >>> 2]! & PTE_P) releasePgd(g, base + i * size);
   }
 }
 

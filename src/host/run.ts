@@ -77,14 +77,16 @@ export function runGuest(g: Guest, kind: AccessKind, vaddr: number, cpl: number,
  * Switch the processor to the Guest: the Switcher mapped into its shadow,
  * the shadow in CR3, the Guest's privilege level. lguest's Switcher loads
  * CR3 on every entry, and with Global pages off that empties the TLB each
- * time. Our model runs one access at a time, so it loads CR3 only when the
- * shadows changed under the processor (or it was not the Guest's): the same
- * translations, without a refill per access that lguest's Guest never paid.
+ * time. Our model runs one access at a time, so it hooks the Switcher in and
+ * loads CR3 only when the shadows changed under the processor (or it was
+ * not the Guest's): the same translations, without a refill per access that
+ * lguest's Guest never paid. Nothing else can move the Switcher's entries:
+ * the Guest can neither reach them nor name them in a hypercall.
  */
 function enterGuest(g: Guest, cpl: number): void {
-  mapSwitcherInGuest(g);
   const shadow = g.pgdirs[g.cpuPgd]!.pgdir;
   if (g.tlbStale || g.mmu.cr3 !== shadow) {
+    mapSwitcherInGuest(g);
     g.mmu.writeCr3(shadow);
     g.tlbStale = false;
   }

@@ -7,7 +7,7 @@ import { PAGE_SHIFT, type PhysicalMemory } from './phys-memory.ts';
 import { GeneralProtectionFault, PageFault, type Access } from './fault.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from './pte.ts';
 import { FETCH, R_G, R_D, R_XD, READ, WRITE, accessPolicy, denialReason, type AccessKind, type AccessPolicy, type PrivilegeState } from './rights.ts';
-import { Row, Tlb } from './tlb.ts';
+import { Meta, Row, Tlb } from './tlb.ts';
 import { WalkResult, type WalkMachine, type WalkStep } from './walk.ts';
 import { WalkRecorder } from './walk-trace.ts';
 import { walk32 } from './walk-32.ts';
@@ -104,9 +104,15 @@ export class Mmu implements WalkMachine {
   // the fields, where the engine keeps them inside the object itself.
   private readonly tlbRows: Int32Array = EMPTY_TLB;
   private readonly tlbMask: number = 0;
+  /** Where in a row the current privilege level's hit keys start: 0 for CPL 0-2, Row.USER for CPL 3. */
+  private keyBank = 0;
   /** Physical memory as 32-bit words, for the fast miss path's entry loads. */
   private readonly words: Int32Array = EMPTY_TLB;
-  private readonly tlbAllows: Uint8Array;
+  private readonly tlbMeta: Int32Array = EMPTY_TLB;
+  /** The TLB's tables of allowed kinds: the current privilege level's, the supervisor's and the user's. */
+  private tlbAllows: Uint8Array;
+  private allowsSupervisor: Uint8Array;
+  private allowsUser: Uint8Array;
   /** Fast.WALK_32 or Fast.WALK_PAE in those paging modes (unless turned off), else Fast.NONE. */
   private fastWalk = Fast.NONE;
   /** The high-word bits a PAE entry may have and still take the fast path: XD with NXE, else none. */
@@ -135,20 +141,18 @@ export class Mmu implements WalkMachine {
   private _mode: PagingMode = 'off';
   private readonly maxPhysAddr: number;
   private readonly result = new WalkResult();
-  // The TLB-hit check per access kind: `need` includes D for writes, so a
-  // write through a clean entry walks again and sets Dirty.
-  private readonly hitNeed = new Uint16Array(3);
-  private readonly hitForbid = new Uint16Array(3);
-  /** The policy of each privilege state seen, and which is in force (-1: none yet). */
-  private readonly policies = new Map<number, AccessPolicy[]>();
+  /** What each privilege state seen comes to, and which is in force (-1: none yet). */
+  private readonly policies = new Map<number, DerivedPolicy>();
   private policyState = -1;
 
   constructor(readonly memory: PhysicalMemory, options: MmuOptions = {}) {
     this.tlb = new Tlb(options.tlbSize ?? 1024);
     this.tlbRows = this.tlb.rows;
     this.tlbMask = this.tlb.mask;
-    this.tlbAllows = this.tlb.allows;
-    this.words = new Int32Array(memory.bytes.buffer);
+    this.tlbMeta = this.tlb.meta;
+    this.tlbAllows = this.allowsSupervisor = this.allowsUser = this.tlb.allows;
+    // The memory's own words: it may be a window onto a larger buffer (a Guest's slice of the Host's).
+    this.words = new Int32Array(memory.bytes.buffer, memory.bytes.byteOffset, memory.size >>> 2);
     this.fastMisses = options.fastMisses ?? true;
     this.maxPhysAddr = options.maxPhysAddr ?? 40;
     this.recompute();
@@ -245,11 +249,12 @@ export class Mmu implements WalkMachine {
    * `cr2` and `lastErrorCode`. This is the hot path: it never throws a #PF.
    */
   physical(vaddr: number, kind: AccessKind): number {
-    // One comparison decides a hit, rights included (see the Tlb's hit keys).
+    // One comparison decides a hit, rights included (see the Tlb's hit keys),
+    // with the keys of the current privilege level.
     const vpn = vaddr >>> 12;
     const at = (vpn & this.tlbMask) << 3;
     const rows = this.tlbRows;
-    if (rows[at + kind] === vpn && vaddr >>> 0 === vaddr) return rows[at + 3]! | (vaddr & 0xfff);
+    if (rows[at + this.keyBank + kind] === vpn && vaddr >>> 0 === vaddr) return rows[at + 3]! | (vaddr & 0xfff);
     return this.physicalSlow(vaddr, kind);
   }
 
@@ -332,18 +337,24 @@ export class Mmu implements WalkMachine {
    */
   private fillPlain(vaddr: number, base: number, rights: number): number {
     const vpn = vaddr >>> PAGE_SHIFT;
+    const slot = vpn & this.tlbMask;
+    const was = this.tlbMeta[slot]!;
+    if (was >= Meta.PLAIN) return -1;
+    if (was === -1) this.tlb.noteFilled(slot);
+    // Both sets of hit keys, as `Tlb.setKeys` makes them.
+    const supervisor = this.allowsSupervisor[rights]!;
+    const user = this.allowsUser[rights]!;
     const rows = this.tlbRows;
-    const at = (vpn & this.tlbMask) * Row.SIZE;
-    if (rows[at + Row.TAG] === Row.WIDE || rows[at + Row.SHIFT]! > PAGE_SHIFT) return -1;
-    // The hit keys, as `Tlb.setKeys` makes them.
-    const kinds = this.tlbAllows[rights]!;
-    rows[at + Row.KEY_READ] = kinds & 1 ? vpn : -1;
-    rows[at + Row.KEY_WRITE] = kinds & 2 ? vpn : -1;
-    rows[at + Row.KEY_FETCH] = kinds & 4 ? vpn : -1;
+    const at = slot * Row.SIZE;
+    rows[at + Row.KEY_READ] = supervisor & 1 ? vpn : -1;
+    rows[at + Row.KEY_WRITE] = supervisor & 2 ? vpn : -1;
+    rows[at + Row.KEY_FETCH] = supervisor & 4 ? vpn : -1;
     rows[at + Row.BASE] = base;
+    rows[at + Row.USER + Row.KEY_READ] = user & 1 ? vpn : -1;
+    rows[at + Row.USER + Row.KEY_WRITE] = user & 2 ? vpn : -1;
+    rows[at + Row.USER + Row.KEY_FETCH] = user & 4 ? vpn : -1;
     rows[at + Row.TAG] = vpn;
-    rows[at + Row.RIGHTS] = rights;
-    rows[at + Row.SHIFT] = PAGE_SHIFT;
+    this.tlbMeta[slot] = rights | (PAGE_SHIFT << Meta.SHIFT);
     this.tlb.misses++;
     return base | (vaddr & 0xfff);
   }
@@ -599,26 +610,46 @@ export class Mmu implements WalkMachine {
 
   // #region HW-mmu-policy
   /**
-   * Re-derive the access policy and the TLB's hit keys from the privilege
+   * Re-derive the access policy and the TLB's tables from the privilege
    * state. A kernel enters and leaves user mode all the time, so each state's
-   * policy is made once and kept; a state that did not change costs nothing.
+   * policy is made once and kept; a state that did not change costs nothing,
+   * and a change of privilege level alone only chooses the TLB's other keys.
    */
   private derivePolicy(): void {
     const p = this.privilege;
     const state = (p.cpl === 3 ? 1 : 0) | (p.wp ? 2 : 0) | (p.smep ? 4 : 0) | (p.smap ? 8 : 0) | (p.ac ? 16 : 0) | (p.nxe ? 32 : 0) | (p.reportsFetch ? 64 : 0);
     if (state === this.policyState) return;
     this.policyState = state;
-    let policy = this.policies.get(state);
-    if (policy === undefined) {
-      policy = [READ, WRITE, FETCH].map((k) => accessPolicy(k as AccessKind, p));
-      this.policies.set(state, policy);
+    let d = this.policies.get(state);
+    if (d === undefined) {
+      d = derivedPolicy(p);
+      this.policies.set(state, d);
     }
-    this.policy = policy;
-    for (const k of [READ, WRITE, FETCH]) {
-      this.hitNeed[k] = policy[k]!.need | (k === WRITE ? R_D : 0);
-      this.hitForbid[k] = policy[k]!.forbid;
-    }
-    this.tlb.setPolicy(this.hitNeed, this.hitForbid);
+    const user = p.cpl === 3;
+    this.policy = d.policy;
+    this.allowsSupervisor = d.supervisor;
+    this.allowsUser = d.user;
+    this.tlb.setPolicy(d.supervisor, d.user, user);
+    this.tlbAllows = this.tlb.allows;
+    this.keyBank = user ? Row.USER : 0;
   }
+}
+
+/** What a privilege state comes to: the walkers' policy, and the TLB's tables for each privilege level. */
+interface DerivedPolicy {
+  policy: AccessPolicy[];
+  supervisor: Uint8Array;
+  user: Uint8Array;
+}
+
+function derivedPolicy(p: PrivilegeState): DerivedPolicy {
+  const kinds = [READ, WRITE, FETCH] as const;
+  // A TLB hit needs D for a write, so a write through a clean entry walks again and sets Dirty.
+  const table = (cpl: number) => {
+    const at = { ...p, cpl };
+    const policy = kinds.map((k) => accessPolicy(k, at));
+    return Tlb.allowsTable(policy.map((x, k) => x.need | (k === WRITE ? R_D : 0)), policy.map((x) => x.forbid));
+  };
+  return { policy: kinds.map((k) => accessPolicy(k, p)), supervisor: table(0), user: table(3) };
 }
 // #endregion HW-mmu-policy

@@ -54,7 +54,8 @@ export class PhysicalMemory {
       throw new RangeError(`physical memory size must be a positive multiple of ${PAGE_SIZE}, got ${size}`);
     }
     if (bytes && (bytes.byteLength !== size || bytes.byteOffset % 4 !== 0)) throw new RangeError('a window onto memory must be word-aligned and exactly `size` bytes');
-    this.bytes = bytes ?? new Uint8Array(size);
+    // A memory its owner handed back is zeroed and used again (see recycleMemory).
+    this.bytes = bytes ?? takeSpare(size) ?? new Uint8Array(size);
     this.words = new Uint32Array(this.bytes.buffer, this.bytes.byteOffset, size >>> 2);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
   }
@@ -82,8 +83,14 @@ export class PhysicalMemory {
   }
 
   read32(paddr: PhysAddr): number {
-    // The common case, an aligned word, skips the DataView.
-    if ((paddr & 3) === 0 && paddr >= 0 && paddr + 4 <= this.size) return this.words[paddr >>> 2]!;
+    // The common case, an aligned word, skips the DataView. `i << 2` gives
+    // back `paddr` only for an aligned whole number below 2 GiB, and a word
+    // past the end reads undefined: anything else goes the slow way, and fails there.
+    const i = paddr >>> 2;
+    if (i << 2 === paddr) {
+      const word = this.words[i];
+      if (word !== undefined) return word;
+    }
     this.check(paddr, 4);
     return this.view.getUint32(paddr, true);
   }
@@ -104,8 +111,9 @@ export class PhysicalMemory {
   }
 
   write32(paddr: PhysAddr, value: number): void {
-    if ((paddr & 3) === 0 && paddr >= 0 && paddr + 4 <= this.size) {
-      this.words[paddr >>> 2] = value;
+    const i = paddr >>> 2;
+    if (i << 2 === paddr && i < this.words.length) {
+      this.words[i] = value;
       return;
     }
     this.check(paddr, 4);
@@ -117,6 +125,17 @@ export class PhysicalMemory {
     this.view.setBigUint64(paddr, BigInt.asUintN(64, value), true);
   }
 
+  /**
+   * The frame at `paddr` as its 1024 words, for code that reads a whole page
+   * table entry by entry (a Host throwing its shadows away): one check for
+   * the page, not one per load. A view, not a copy: it sees later stores.
+   */
+  frameWords(paddr: PhysAddr): Uint32Array {
+    if (paddr % PAGE_SIZE !== 0) throw new RangeError(`0x${paddr.toString(16)} is not the start of a frame`);
+    this.check(paddr, PAGE_SIZE);
+    return this.words.subarray(paddr >>> 2, (paddr + PAGE_SIZE) >>> 2);
+  }
+
   /** Zero one whole frame: how every fresh page table starts life. */
   zeroFrame(pfn: number): void {
     this.check(pfn * PAGE_SIZE, PAGE_SIZE);
@@ -124,6 +143,39 @@ export class PhysicalMemory {
   }
 }
 // #endregion HW-phys-memory
+
+// #region X-memory-reuse
+// unwoven: the simulator's housekeeping, not x86: one machine's RAM handed on to the next.
+/**
+ * Memories whose owners are done with them, by size. A new typed array of
+ * many megabytes costs a page fault for each of its pages as the engine
+ * zeroes it, and on a virtual machine those faults can cost more than all
+ * the accesses of a trace replay; zeroing an array already in place costs a
+ * fraction of that.
+ */
+const spares = new Map<number, Uint8Array[]>();
+
+/** A zeroed spare of `size` bytes, if there is one. */
+function takeSpare(size: number): Uint8Array | undefined {
+  const bytes = spares.get(size)?.pop();
+  bytes?.fill(0);
+  return bytes;
+}
+
+/**
+ * Hand `memory`'s bytes on to the next memory of the same size. Only for an
+ * owner that will never touch them again, nor anything made over them (a
+ * window onto them, an MMU): a trace replay does it with the machine it made
+ * when it has counted what it needs. A window is not its own to give.
+ */
+export function recycleMemory(memory: PhysicalMemory): void {
+  const bytes = memory.bytes;
+  if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) return;
+  const list = spares.get(memory.size) ?? [];
+  if (list.length < 2 && !list.includes(bytes)) list.push(bytes);
+  spares.set(memory.size, list);
+}
+// #endregion X-memory-reuse
 
 // #region X-endianness-guard
 // unwoven: a start-up assertion about the JavaScript engine, not about x86.

@@ -24,14 +24,14 @@ export interface TlbEntry {
  * The MMU's hot path reads and fills rows itself, so it is exported.
  */
 export const enum Row {
-  /** The hit keys for READ, WRITE and FETCH: at the offsets the access kinds are. */
+  /** The supervisor's hit keys for READ, WRITE and FETCH: at the offsets the access kinds are. */
   KEY_READ = 0,
   KEY_WRITE = 1,
   KEY_FETCH = 2,
   BASE = 3,
-  TAG = 4,
-  RIGHTS = 5,
-  SHIFT = 6,
+  /** Where the user's three hit keys start: the same kinds, for CPL 3. */
+  USER = 4,
+  TAG = 7,
   SIZE = 8,
   /** TAG of an empty entry. */
   EMPTY = -1,
@@ -39,6 +39,19 @@ export const enum Row {
   WIDE = -2,
   /** BASE of a wide entry: a value no page base has, telling the MMU to ask `lookupWide`. */
   ASK = 1,
+}
+
+/**
+ * An entry's other word, in `meta`: its rights in the low bits, its page
+ * shift from bit 16, and bit 30 if it is wide; -1 when the slot is empty.
+ * A slot whose word is below `PLAIN` holds nothing, or a 4 KiB page that
+ * fits its row: the only kind the MMU's fast miss path may overwrite.
+ */
+export const enum Meta {
+  SHIFT = 16,
+  RIGHTS = 0xffff,
+  WIDE = 1 << 30,
+  PLAIN = 13 << 16,
 }
 
 /** The `allows` table of each policy met so far, shared by every TLB: a table depends on nothing else. */
@@ -53,21 +66,29 @@ const ALLOWS_FOR = new Map<string, Uint8Array>();
  * access kind, the entry's *hit key* for that kind is its page number only if
  * the cached rights allow that kind under the current policy (and, for
  * writes, the page is already Dirty), else -1. A hit is then one comparison.
- * When CPL or a control bit changes the policy, `setPolicy` re-derives the
+ *
+ * A kernel goes between user and supervisor mode all the time, on every
+ * system call, fault and interrupt, so each entry keeps two sets of keys:
+ * one for CPL 3 and one for CPL 0-2. A change of privilege level only
+ * chooses the other set. When a control bit changes what the supervisor may
+ * do (CR0.WP, CR4.SMEP and SMAP, EFLAGS.AC), `setPolicy` re-derives the
  * keys; the translations themselves stay, as on a real processor.
  *
- * Each entry is one row of eight 32-bit integers in `rows`: the three hit
- * keys, the page base, the page number, the rights and the page size. A hit
- * reads one row and a fill writes one, so the MMU touches a single small
- * array. Only a translation that fits in 31 bits both ways lives wholly in
- * its row: a 32-bit linear page onto a physical page below 2 GiB. The rest
- * (IA-32e pages, and pages above 2 GiB) are *wide*: their row has no hit
- * keys, and `lookupWide` answers for them from full-width copies.
+ * Each entry is one row of eight 32-bit integers in `rows`: the supervisor's
+ * three keys, the page base, the user's three keys and the page number; and
+ * one word in `meta`, its rights and page size. A hit reads one row and a
+ * fill writes one, so the MMU touches a single small array. Only a
+ * translation that fits in 31 bits both ways lives wholly in its row: a
+ * 32-bit linear page onto a physical page below 2 GiB. The rest (IA-32e
+ * pages, and pages above 2 GiB) are *wide*: their row has no hit keys, and
+ * `lookupWide` answers for them from full-width copies.
  */
 export class Tlb {
   readonly mask: number;
-  /** Entry `s` at `s * 8`: hit keys for READ, WRITE and FETCH, page base, page number, rights, page shift. */
+  /** Entry `s` at `s * 8`: supervisor keys for READ, WRITE and FETCH, page base, user keys, page number. */
   readonly rows: Int32Array;
+  /** Entry `s`'s rights and page shift (see `Meta`). */
+  readonly meta: Int32Array;
   private readonly wideTag: Float64Array;
   private readonly wideBase: Float64Array;
   /** 0 in IA-32e mode, where linear page numbers are wider than the hit keys: every entry is wide. */
@@ -78,30 +99,50 @@ export class Tlb {
   mayHoldWide = false;
   /**
    * For every combination of rights bits (R_* fit in ten bits), which access
-   * kinds the current policy allows: bit `k` set for kind `k`. Derived once
-   * per policy change, so filling an entry after a walk is a table lookup.
-   * The MMU's fast miss path reads it too, to know a walk would succeed.
+   * kinds the policy allows: bit `k` set for kind `k`. One table for the
+   * supervisor and one for the user, each derived once per policy and shared;
+   * `allows` is the one for the current privilege level. Filling an entry
+   * after a walk is then two table lookups, and the MMU's fast miss path reads
+   * `allows` too, to know a walk would succeed.
    */
-  readonly allows = new Uint8Array(1 << 10);
+  allows: Uint8Array;
+  private allowsSupervisor: Uint8Array;
+  private allowsUser: Uint8Array;
   /** Walks that filled an entry (the MMU counts them; a hit costs nothing to count). */
   misses = 0;
+  /**
+   * The slots filled since the last full flush, while there are few: a CR3
+   * write then clears just those rows, not all of them (a kernel writes CR3
+   * at every context switch, and a process touches a few dozen pages between
+   * two). Once `filled` passes its length, a flush clears everything.
+   */
+  readonly used: Int32Array;
+  filled = 0;
 
   constructor(readonly size = 1024) {
     if (size <= 0 || (size & (size - 1)) !== 0) throw new RangeError(`TLB size must be a power of two, got ${size}`);
     this.mask = size - 1;
     this.rows = new Int32Array(size * Row.SIZE);
+    this.meta = new Int32Array(size);
+    this.used = new Int32Array(Math.max(1, size >> 3));
     this.wideTag = new Float64Array(size);
     this.wideBase = new Float64Array(size);
     this.rows.fill(-1);
+    this.meta.fill(-1);
+    // Until the MMU says otherwise, nothing is allowed.
+    this.allows = this.allowsSupervisor = this.allowsUser = Tlb.allowsTable([0, 0, 0], [-1, -1, -1]);
   }
 
-  /** The rights each access kind needs and must not have (R_D is in WRITE's need). */
-  setPolicy(need: ArrayLike<number>, forbid: ArrayLike<number>): void {
-    // A few policies come back again and again (kernel, user): derive each table once.
+  /**
+   * The table of a policy: the rights each access kind needs and must not
+   * have (R_D is in WRITE's need). A few policies come back again and again,
+   * so each is derived once and shared by every TLB.
+   */
+  static allowsTable(need: ArrayLike<number>, forbid: ArrayLike<number>): Uint8Array {
     const key = `${need[0]} ${need[1]} ${need[2]} ${forbid[0]} ${forbid[1]} ${forbid[2]}`;
     let table = ALLOWS_FOR.get(key);
     if (table === undefined) {
-      table = new Uint8Array(this.allows.length);
+      table = new Uint8Array(1 << 10);
       for (let r = 0; r < table.length; r++) {
         let kinds = 0;
         for (let k = 0; k < 3; k++) if ((r & need[k]!) === need[k]! && (r & forbid[k]!) === 0) kinds |= 1 << k;
@@ -109,24 +150,36 @@ export class Tlb {
       }
       ALLOWS_FOR.set(key, table);
     }
-    this.allows.set(table);
+    return table;
+  }
+
+  /**
+   * The supervisor's and the user's tables, and which one is in force. Only
+   * a change of table re-derives the keys; a change of privilege level alone
+   * costs nothing here.
+   */
+  setPolicy(supervisor: Uint8Array, user: Uint8Array, atUser: boolean): void {
+    this.allows = atUser ? user : supervisor;
+    if (supervisor === this.allowsSupervisor && user === this.allowsUser) return;
+    this.allowsSupervisor = supervisor;
+    this.allowsUser = user;
     for (let at = 0; at < this.rows.length; at += Row.SIZE) {
       const vpn = this.rows[at + Row.TAG]!;
-      if (vpn >= 0) this.setKeys(at, vpn, this.rows[at + Row.RIGHTS]!);
+      if (vpn >= 0) this.setKeys(at, vpn, this.meta[at / Row.SIZE]! & Meta.RIGHTS);
     }
   }
 
   /** Remember a walk's result for linear page `vpn`. */
   insert(vpn: number, pageBase: number, rights: number, pageShift: number): void {
     if (this.narrow === 0 || vpn >= 0x8000_0000 || pageBase >= 0x8000_0000) return this.insertWide(vpn, pageBase, rights, pageShift);
-    const at = (vpn & this.mask) * Row.SIZE;
-    const rows = this.rows;
-    if (pageShift > PAGE_SHIFT || rows[at + Row.SHIFT]! > PAGE_SHIFT) this.countLarge(at, pageShift);
+    const slot = vpn & this.mask;
+    const at = slot * Row.SIZE;
+    if (!this.live(slot)) this.noteFilled(slot);
+    if (pageShift > PAGE_SHIFT || this.holdsLarge(slot)) this.countLarge(slot, pageShift);
     this.setKeys(at, vpn, rights);
-    rows[at + Row.BASE] = pageBase;
-    rows[at + Row.TAG] = vpn;
-    rows[at + Row.RIGHTS] = rights;
-    rows[at + Row.SHIFT] = pageShift;
+    this.rows[at + Row.BASE] = pageBase;
+    this.rows[at + Row.TAG] = vpn;
+    this.meta[slot] = rights | (pageShift << Meta.SHIFT);
   }
 
   /** A wide entry: no hit keys, so every use of it comes through `lookupWide`. */
@@ -134,13 +187,13 @@ export class Tlb {
     this.mayHoldWide = true;
     const slot = this.slotOf(vpn);
     const at = slot * Row.SIZE;
-    this.countLarge(at, pageShift);
+    if (!this.live(slot)) this.noteFilled(slot);
+    this.countLarge(slot, pageShift);
     const rows = this.rows;
-    rows.fill(-1, at, at + Row.BASE);
+    rows.fill(-1, at, at + Row.SIZE);
     rows[at + Row.BASE] = Row.ASK;
     rows[at + Row.TAG] = Row.WIDE;
-    rows[at + Row.RIGHTS] = rights;
-    rows[at + Row.SHIFT] = pageShift;
+    this.meta[slot] = rights | (pageShift << Meta.SHIFT) | Meta.WIDE;
     this.wideTag[slot] = vpn;
     this.wideBase[slot] = pageBase;
   }
@@ -152,9 +205,8 @@ export class Tlb {
    */
   lookupWide(vpn: number, kind: number): number {
     const slot = this.slotOf(vpn);
-    const at = slot * Row.SIZE;
-    if (this.rows[at + Row.TAG] !== Row.WIDE || this.wideTag[slot] !== vpn) return -1;
-    return this.allows[this.rows[at + Row.RIGHTS]!]! & (1 << kind) ? this.wideBase[slot]! : -1;
+    if (this.rows[slot * Row.SIZE + Row.TAG] !== Row.WIDE || this.wideTag[slot] !== vpn) return -1;
+    return this.allows[this.rightsOf(slot)]! & (1 << kind) ? this.wideBase[slot]! : -1;
   }
 
   /** Whether the entry `vpn` maps to may hit only through `lookupWide`. */
@@ -162,10 +214,22 @@ export class Tlb {
     return this.mayHoldWide && this.rows[(vpn & this.mask) * Row.SIZE + Row.BASE] === Row.ASK;
   }
 
+  /** A slot that was empty now holds an entry: remember it for the next flush. */
+  noteFilled(slot: number): void {
+    if (this.filled < this.used.length) this.used[this.filled] = slot;
+    this.filled++;
+  }
+
   /** Forget everything, global entries included (a paging-mode change, or CR4.PGE toggled). */
   flushAll(): void {
-    // All -1: keys that never match, and an empty TAG.
-    this.rows.fill(-1);
+    // All -1: keys that never match, an empty TAG, an empty meta word.
+    if (this.filled > this.used.length) {
+      this.rows.fill(-1);
+      this.meta.fill(-1);
+    } else {
+      for (let i = 0; i < this.filled; i++) this.clear(this.used[i]!);
+    }
+    this.filled = 0;
     this.largeCount = 0;
     this.mayHoldWide = false;
   }
@@ -189,7 +253,7 @@ export class Tlb {
     if (this.largeCount === 0) return;
     for (let s = 0; s < this.size; s++) {
       if (!this.live(s)) continue;
-      const pages = 2 ** (this.rows[s * Row.SIZE + Row.SHIFT]! - PAGE_SHIFT);
+      const pages = 2 ** (this.shiftOf(s) - PAGE_SHIFT);
       if (pages > 1 && Math.floor(this.tagOf(s) / pages) === Math.floor(vpn / pages)) this.drop(s);
     }
   }
@@ -199,13 +263,12 @@ export class Tlb {
     const out: TlbEntry[] = [];
     for (let slot = 0; slot < this.size; slot++) {
       if (!this.live(slot)) continue;
-      const at = slot * Row.SIZE;
-      const wide = this.rows[at + Row.TAG] === Row.WIDE;
+      const wide = this.rows[slot * Row.SIZE + Row.TAG] === Row.WIDE;
       out.push({
         vpn: this.tagOf(slot),
-        pageBase: wide ? this.wideBase[slot]! : this.rows[at + Row.BASE]!,
+        pageBase: wide ? this.wideBase[slot]! : this.rows[slot * Row.SIZE + Row.BASE]!,
         rights: this.rightsOf(slot),
-        pageShift: this.rows[at + Row.SHIFT]!,
+        pageShift: this.shiftOf(slot),
       });
     }
     return out;
@@ -223,14 +286,20 @@ export class Tlb {
 
   /** The effective rights (R_* bits) the entry in slot `slot` grants. */
   rightsOf(slot: number): number {
-    return this.rows[slot * Row.SIZE + Row.RIGHTS]!;
+    return this.meta[slot]! & Meta.RIGHTS;
   }
 
   /** Forget the entry in slot `slot`. */
   drop(slot: number): void {
-    const at = slot * Row.SIZE;
-    if (this.holdsLarge(at)) this.largeCount--;
-    this.rows.fill(-1, at, at + Row.SIZE);
+    if (this.holdsLarge(slot)) this.largeCount--;
+    this.clear(slot);
+  }
+
+  /** Empty slot `slot`'s row and word. */
+  private clear(slot: number): void {
+    const rows = this.rows;
+    for (let at = slot * Row.SIZE, end = at + Row.SIZE; at < end; at++) rows[at] = -1;
+    this.meta[slot] = -1;
   }
 
   private tagOf(slot: number): number {
@@ -238,24 +307,33 @@ export class Tlb {
     return vpn === Row.WIDE ? this.wideTag[slot]! : vpn;
   }
 
-  /** Keep the large-page count right as the entry at `at` is replaced by one of 2^`pageShift` bytes. */
-  private countLarge(at: number, pageShift: number): void {
-    if (this.holdsLarge(at)) this.largeCount--;
+  /** log2 of the size of the page the entry in slot `slot` is a piece of. */
+  private shiftOf(slot: number): number {
+    return (this.meta[slot]! >> Meta.SHIFT) & 0xff;
+  }
+
+  /** Keep the large-page count right as the entry in `slot` is replaced by one of 2^`pageShift` bytes. */
+  private countLarge(slot: number, pageShift: number): void {
+    if (this.holdsLarge(slot)) this.largeCount--;
     if (pageShift > PAGE_SHIFT) this.largeCount++;
   }
 
-  /** Whether the row at `at` holds a piece of a large page. */
-  private holdsLarge(at: number): boolean {
-    return this.rows[at + Row.TAG] !== Row.EMPTY && this.rows[at + Row.SHIFT]! > PAGE_SHIFT;
+  /** Whether slot `slot` holds a piece of a large page. */
+  private holdsLarge(slot: number): boolean {
+    return this.live(slot) && this.shiftOf(slot) > PAGE_SHIFT;
   }
 
-  /** An entry's hit keys: `vpn` for each access kind its rights allow under the current policy, else -1. */
+  /** An entry's hit keys: `vpn` for each access kind its rights allow, in each privilege level's set, else -1. */
   private setKeys(at: number, vpn: number, rights: number): void {
-    const kinds = this.allows[rights]!;
+    const supervisor = this.allowsSupervisor[rights]!;
+    const user = this.allowsUser[rights]!;
     const rows = this.rows;
-    rows[at] = kinds & 1 ? vpn : -1;
-    rows[at + 1] = kinds & 2 ? vpn : -1;
-    rows[at + 2] = kinds & 4 ? vpn : -1;
+    rows[at] = supervisor & 1 ? vpn : -1;
+    rows[at + 1] = supervisor & 2 ? vpn : -1;
+    rows[at + 2] = supervisor & 4 ? vpn : -1;
+    rows[at + Row.USER] = user & 1 ? vpn : -1;
+    rows[at + Row.USER + 1] = user & 2 ? vpn : -1;
+    rows[at + Row.USER + 2] = user & 4 ? vpn : -1;
   }
 }
 // #endregion HW-tlb

@@ -16,6 +16,7 @@ import { LguestPlatform } from '../guest/paravirt.ts';
 import { FAULTED, type Platform } from '../guest/platform.ts';
 import { TransparentPlatform } from '../guest/transparent.ts';
 import type { Trace } from './trace.ts';
+import { recycleMemory } from '../hw/phys-memory.ts';
 
 // #region G-replay
 /** Bare hardware, lguest's Host, or the transparent shadow-paging and nested-paging Hosts (the Mastery chapter "Three ways"). */
@@ -264,7 +265,8 @@ export function replay(w: Workload, world: World, kmapMode: KmapMode): WorkloadR
   for (let i = 0; i < procs; i++) total += infos[i % infos.length]!.length;
   const s: Schedule = { quantum: w.quantum, ioEvery: w.ioEvery, total: w.accesses ?? total, loop: w.accesses !== undefined };
   const t0 = performance.now();
-  const run = runReplay(platformFor(world, w.pages), { lowmemPages: w.lowmemPages, kmapMode }, infos, procs, s);
+  const pv = platformFor(world, w.pages);
+  const run = runReplay(pv, { lowmemPages: w.lowmemPages, kmapMode }, infos, procs, s);
   // A trace in memory is one chunk; when the traces loop, the same chunk again.
   const sent = new Set<number>();
   let step = run.next();
@@ -275,6 +277,9 @@ export function replay(w: Workload, world: World, kmapMode: KmapMode): WorkloadR
     sent.add(proc);
     step = run.next(chunk);
   }
-  return resultOf(step.value, world, procs, performance.now() - t0);
+  const result = resultOf(step.value, world, procs, performance.now() - t0);
+  // Nothing of this machine outlives the replay: its memory can serve the next one.
+  recycleMemory(pv instanceof NativePlatform ? pv.memory : pv instanceof LguestPlatform ? pv.g.memory : (pv as TransparentPlatform).vm.memory);
+  return result;
 }
 // #endregion G-replay

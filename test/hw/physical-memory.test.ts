@@ -24,6 +24,20 @@ describe('physical memory', () => {
     expect(m.read32(0x20)).toBe(0x1003);
   });
 
+  test('a word access at an address that is no byte of memory is a BusError, not a neighbouring word', () => {
+    const m = new PhysicalMemory(8192);
+    m.write32(4, 0x1234_5678);
+    for (const at of [4.5, -4, -0.5, NaN, 2 ** 31, 2 ** 32 + 4, 8192]) {
+      expect(() => m.read32(at), String(at)).toThrow(BusError);
+      expect(() => m.write32(at, 1), String(at)).toThrow(BusError);
+    }
+    expect(m.read32(4)).toBe(0x1234_5678);
+    expect(m.read32(8188)).toBe(0);
+    expect(() => m.frameWords(4096 + 4)).toThrow(RangeError);
+    expect(() => m.frameWords(8192)).toThrow(BusError);
+    expect(m.frameWords(0)[1]).toBe(0x1234_5678);
+  });
+
   test('sizes must be whole frames', () => {
     expect(() => new PhysicalMemory(1000)).toThrow(RangeError);
   });

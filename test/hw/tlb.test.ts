@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { PF_P } from '../../src/hw/fault.ts';
-import { CR4_PGE, CR4_PSE } from '../../src/hw/mmu.ts';
+import { CR0_WP, CR4_PGE, CR4_PSE, CR4_SMAP } from '../../src/hw/mmu.ts';
 import { PTE_G, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
-import { READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
+import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 import { claim } from '../support/claim.ts';
 import { faultOf, machine32 } from '../support/machine.ts';
 
@@ -105,6 +105,31 @@ describe('the TLB', () => {
     expect(mmu.tlb.entries().map((e) => e.vpn).sort()).toEqual([1, 2]);
   });
 
+  test('a cached entry is judged by the control bits of the moment: CR0.WP, CR4.SMAP and EFLAGS.AC change no translation, only what it allows', () => {
+    const { space, mmu } = machine32();
+    space.map(0x1000, 0x7000, PTE_P); // read-only, supervisor
+    space.map(0x2000, 0x8000, PRW | PTE_US); // a user page
+    expect(mmu.physical(0x1000, WRITE)).toBe(0x7000); // WP clear: the supervisor may write
+    mmu.writeCr0(mmu.cr0 | CR0_WP);
+    expect(mmu.physical(0x1000, WRITE)).toBe(-1);
+    expect(mmu.lastErrorCode).toBe(PF_P | 2);
+    mmu.writeCr0(mmu.cr0 & ~CR0_WP);
+    expect(mmu.physical(0x1000, WRITE)).toBe(0x7000);
+    mmu.writeCr4(CR4_SMAP);
+    mmu.setAc(true);
+    expect(mmu.physical(0x2000, READ)).toBe(0x8000);
+    mmu.setAc(false); // SMAP now forbids the supervisor's data accesses to the user page
+    expect(mmu.physical(0x2000, READ)).toBe(-1);
+    mmu.setCpl(3); // but not the user's
+    expect(mmu.physical(0x2000, READ)).toBe(0x8000);
+    expect(mmu.physical(0x1000, READ)).toBe(-1);
+    mmu.setCpl(0);
+    expect(mmu.physical(0x2000, READ)).toBe(-1);
+    expect(mmu.physical(0x1000, READ)).toBe(0x7000);
+    // Page 1's translation was never dropped; page 2's went with its last fault (a fault drops its page's entry).
+    expect(mmu.tlb.entries().map((e) => e.vpn)).toEqual([1]);
+  });
+
   test('the TLB counts walks; a second access to the page does not walk', () => {
     const { space, mmu } = machine32();
     space.map(0x1000, 0x7000, PRW);
@@ -118,16 +143,20 @@ describe('the TLB', () => {
  * unless an entry changed without a flush; and a flush always restores that. */
 type Op =
   | { op: 'set'; page: number; frame: number; flags: number; invlpg: boolean }
-  | { op: 'access'; page: number; kind: AccessKind; cpl: 0 | 3 }
-  | { op: 'cr3' };
+  | { op: 'access'; page: number; kind: AccessKind; cpl: 0 | 1 | 3 }
+  | { op: 'cr3' }
+  // Control bits that change what the supervisor may do, without a flush.
+  | { op: 'policy'; wp: boolean; smap: boolean; ac: boolean };
 
 const PAGES = 8; // four in each of two directory entries
 const vaOf = (page: number) => (page >> 2) * 0x40_0000 + (page & 3) * 0x1000;
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('set' as const), page: fc.nat(PAGES - 1), frame: fc.integer({ min: 0x40, max: 0x4f }), flags: fc.nat(7), invlpg: fc.boolean() }),
-  fc.record({ op: fc.constant('access' as const), page: fc.nat(PAGES - 1), kind: fc.constantFrom(READ, WRITE), cpl: fc.constantFrom(0 as const, 3 as const) }),
+  fc.record({ op: fc.constant('access' as const), page: fc.nat(PAGES - 1), kind: fc.constantFrom(READ, WRITE, FETCH), cpl: fc.constantFrom(0 as const, 1 as const, 3 as const) }),
   fc.constant({ op: 'cr3' as const }),
+  fc.record({ op: fc.constant('policy' as const), wp: fc.boolean(), smap: fc.boolean(), ac: fc.boolean() }),
 );
+const ACCESS = { [READ]: 'read', [WRITE]: 'write', [FETCH]: 'fetch' } as const;
 
 describe('the TLB against fresh walks', () => {
   claim('tlb-equals-fresh-walk', () => {
@@ -144,9 +173,13 @@ describe('the TLB against fresh walks', () => {
           } else if (o.op === 'cr3') {
             mmu.writeCr3(space.cr3);
             stale.clear();
+          } else if (o.op === 'policy') {
+            mmu.writeCr0((mmu.cr0 & ~CR0_WP) | (o.wp ? CR0_WP : 0));
+            mmu.writeCr4(o.smap ? CR4_SMAP : 0);
+            mmu.setAc(o.ac);
           } else {
             mmu.setCpl(o.cpl);
-            const fresh = mmu.translate(vaOf(o.page), o.kind === WRITE ? 'write' : 'read');
+            const fresh = mmu.translate(vaOf(o.page), ACCESS[o.kind]);
             const got = mmu.physical(vaOf(o.page), o.kind);
             if (!stale.has(o.page)) {
               expect(got).toBe(fresh.ok ? fresh.paddr : -1);
