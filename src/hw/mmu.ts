@@ -259,6 +259,61 @@ export class Mmu implements WalkMachine {
   }
 
   /**
+   * Any other miss under 32-bit and PAE paging: walk, and remember the
+   * answer, unless the entry is wide. It calls its walker directly.
+   */
+  private physicalMiss(vaddr: number, kind: AccessKind): number {
+    if (this.nested !== null) return this.nestedMiss(vaddr, kind);
+    const mode = this._mode;
+    if (mode !== '32bit' && mode !== 'pae') return this.physicalWide(vaddr, kind);
+    if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
+    const vpn = vaddr >>> PAGE_SHIFT;
+    if (this.tlb.isWide(vpn)) {
+      const cached = this.tlb.lookupWide(vpn, kind);
+      if (cached >= 0) return cached + (vaddr & 0xfff);
+    }
+    const r = this.result;
+    this.tlb.misses++;
+    // `!== true`, not `!`: a strict test the engine compiles to one comparison.
+    if ((mode === '32bit' ? walk32(this, vaddr, kind, r) : walkPae(this, vaddr, kind, r)) !== true) return this.fault(vaddr);
+    // The fill is written out here rather than shared with physicalWide: the
+    // engine inlines this whole path into a hot loop, and one more call level
+    // measured 10% slower TLB hits in that loop.
+    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
+    return r.pageBase + (vaddr & 0xfff);
+  }
+
+  /** Paging off, or IA-32e paging, where every TLB entry is wide. */
+  private physicalWide(vaddr: number, kind: AccessKind): number {
+    if (this._mode === 'off') return vaddr;
+    const uaddr = canonicalToUnsigned(vaddr);
+    const vpn = Math.floor(uaddr / 4096);
+    const cached = this.tlb.lookupWide(vpn, kind);
+    if (cached >= 0) return cached + (uaddr & 0xfff);
+    const r = this.result;
+    this.tlb.misses++;
+    if (walkIa32e(this, uaddr, kind, r) !== true) return this.fault(vaddr);
+    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
+    return r.pageBase + (uaddr & 0xfff);
+  }
+
+  /**
+   * A walk failed: the processor leaves the address in CR2 (and we keep the
+   * error code). The SDM (4.10.4.1) has a page fault also drop every TLB entry
+   * for the faulting page, so that a fault caused by a stale entry cannot
+   * recur once the tables in memory allow the access: a *must*, not a *may*.
+   */
+  private fault(vaddr: number): number {
+    this.invlpg(vaddr);
+    this.cr2 = vaddr;
+    this.lastErrorCode = this.result.errorCode;
+    return -1;
+  }
+
+  // #endregion HW-mmu-physical
+
+  // #region SIM-fast-miss
+  /**
    * No key hit. Most misses of a running program are the common case: every
    * entry on the way present and already Accessed, a 4 KiB page, rights that
    * allow the access (and, for a write, a page already Dirty). The walk would
@@ -359,59 +414,7 @@ export class Mmu implements WalkMachine {
     return base | (vaddr & 0xfff);
   }
 
-  /**
-   * Any other miss under 32-bit and PAE paging: walk, and remember the
-   * answer, unless the entry is wide. It calls its walker directly.
-   */
-  private physicalMiss(vaddr: number, kind: AccessKind): number {
-    if (this.nested !== null) return this.nestedMiss(vaddr, kind);
-    const mode = this._mode;
-    if (mode !== '32bit' && mode !== 'pae') return this.physicalWide(vaddr, kind);
-    if (vaddr >>> 0 !== vaddr) throw new RangeError(`linear address ${vaddr} is not a 32-bit unsigned number`);
-    const vpn = vaddr >>> PAGE_SHIFT;
-    if (this.tlb.isWide(vpn)) {
-      const cached = this.tlb.lookupWide(vpn, kind);
-      if (cached >= 0) return cached + (vaddr & 0xfff);
-    }
-    const r = this.result;
-    this.tlb.misses++;
-    // `!== true`, not `!`: a strict test the engine compiles to one comparison.
-    if ((mode === '32bit' ? walk32(this, vaddr, kind, r) : walkPae(this, vaddr, kind, r)) !== true) return this.fault(vaddr);
-    // The fill is written out here rather than shared with physicalWide: the
-    // engine inlines this whole path into a hot loop, and one more call level
-    // measured 10% slower TLB hits in that loop.
-    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
-    return r.pageBase + (vaddr & 0xfff);
-  }
-
-  /** Paging off, or IA-32e paging, where every TLB entry is wide. */
-  private physicalWide(vaddr: number, kind: AccessKind): number {
-    if (this._mode === 'off') return vaddr;
-    const uaddr = canonicalToUnsigned(vaddr);
-    const vpn = Math.floor(uaddr / 4096);
-    const cached = this.tlb.lookupWide(vpn, kind);
-    if (cached >= 0) return cached + (uaddr & 0xfff);
-    const r = this.result;
-    this.tlb.misses++;
-    if (walkIa32e(this, uaddr, kind, r) !== true) return this.fault(vaddr);
-    this.tlb.insert(vpn, r.pageBase, r.rights & this.cachedRights, r.pageShift);
-    return r.pageBase + (uaddr & 0xfff);
-  }
-
-  /**
-   * A walk failed: the processor leaves the address in CR2 (and we keep the
-   * error code). The SDM (4.10.4.1) has a page fault also drop every TLB entry
-   * for the faulting page, so that a fault caused by a stale entry cannot
-   * recur once the tables in memory allow the access: a *must*, not a *may*.
-   */
-  private fault(vaddr: number): number {
-    this.invlpg(vaddr);
-    this.cr2 = vaddr;
-    this.lastErrorCode = this.result.errorCode;
-    return -1;
-  }
-
-  // #endregion HW-mmu-physical
+  // #endregion SIM-fast-miss
 
   // #region N-mmu-nested
   /**

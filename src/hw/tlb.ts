@@ -19,71 +19,107 @@ export interface TlbEntry {
 }
 
 /**
- * Where things sit in an entry's row. A `const enum`, so every use compiles
- * to a plain number: the hot path must not pay a variable load per offset.
- * The MMU's hot path reads and fills rows itself, so it is exported.
- */
-export const enum Row {
-  /** The supervisor's hit keys for READ, WRITE and FETCH: at the offsets the access kinds are. */
-  KEY_READ = 0,
-  KEY_WRITE = 1,
-  KEY_FETCH = 2,
-  BASE = 3,
-  /** Where the user's three hit keys start: the same kinds, for CPL 3. */
-  USER = 4,
-  TAG = 7,
-  SIZE = 8,
-  /** TAG of an empty entry. */
-  EMPTY = -1,
-  /** TAG of a wide entry: its page number and base are in `wideTag` and `wideBase`. */
-  WIDE = -2,
-  /** BASE of a wide entry: a value no page base has, telling the MMU to ask `lookupWide`. */
-  ASK = 1,
-}
-
-/**
- * An entry's other word, in `meta`: its rights in the low bits, its page
- * shift from bit 16, and bit 30 if it is wide; -1 when the slot is empty.
- * A slot whose word is below `PLAIN` holds nothing, or a 4 KiB page that
- * fits its row: the only kind the MMU's fast miss path may overwrite.
- */
-export const enum Meta {
-  SHIFT = 16,
-  RIGHTS = 0xffff,
-  WIDE = 1 << 30,
-  PLAIN = 13 << 16,
-}
-
-/** The `allows` table of each policy met so far, shared by every TLB: a table depends on nothing else. */
-const ALLOWS_FOR = new Map<string, Uint8Array>();
-
-/**
- * A direct-mapped TLB: entry `vpn % size` remembers one translation. Large
- * pages are cached as the 4 KiB pieces that were used, which the SDM allows
- * (§4.10.2.3); INVLPG of any address in a large page drops all its pieces.
- *
- * Rights are checked on every use, but not by re-deciding them: for each
- * access kind, the entry's *hit key* for that kind is its page number only if
- * the cached rights allow that kind under the current policy (and, for
- * writes, the page is already Dirty), else -1. A hit is then one comparison.
- *
- * A kernel goes between user and supervisor mode all the time, on every
- * system call, fault and interrupt, so each entry keeps two sets of keys:
- * one for CPL 3 and one for CPL 0-2. A change of privilege level only
- * chooses the other set. When a control bit changes what the supervisor may
- * do (CR0.WP, CR4.SMEP and SMAP, EFLAGS.AC), `setPolicy` re-derives the
- * keys; the translations themselves stay, as on a real processor.
- *
- * Each entry is one row of eight 32-bit integers in `rows`: the supervisor's
- * three keys, the page base, the user's three keys and the page number; and
- * one word in `meta`, its rights and page size. A hit reads one row and a
- * fill writes one, so the MMU touches a single small array. Only a
- * translation that fits in 31 bits both ways lives wholly in its row: a
- * 32-bit linear page onto a physical page below 2 GiB. The rest (IA-32e
- * pages, and pages above 2 GiB) are *wide*: their row has no hit keys, and
- * `lookupWide` answers for them from full-width copies.
+ * A direct-mapped TLB: entry `vpn % size` remembers one translation, with the
+ * effective rights its walk found. Large pages are cached as the 4 KiB pieces
+ * that were used, which the SDM allows (§4.10.2.3); INVLPG of any address in a
+ * large page drops all its pieces. Rights are checked on every use, under the
+ * privilege level and control bits of the moment; the translations stay when
+ * those change, as on a real processor. How an entry is laid out, and how a
+ * hit is one comparison, is the appendix's story (the SIM-tlb-rows region).
  */
 export class Tlb {
+  /** Remember a walk's result for linear page `vpn`. */
+  insert(vpn: number, pageBase: number, rights: number, pageShift: number): void {
+    if (this.narrow === 0 || vpn >= 0x8000_0000 || pageBase >= 0x8000_0000) return this.insertWide(vpn, pageBase, rights, pageShift);
+    const slot = vpn & this.mask;
+    const at = slot * Row.SIZE;
+    if (!this.live(slot)) this.noteFilled(slot);
+    if (pageShift > PAGE_SHIFT || this.holdsLarge(slot)) this.countLarge(slot, pageShift);
+    this.setKeys(at, vpn, rights);
+    this.rows[at + Row.BASE] = pageBase;
+    this.rows[at + Row.TAG] = vpn;
+    this.meta[slot] = rights | (pageShift << Meta.SHIFT);
+  }
+
+  /** Forget everything, global entries included (a paging-mode change, or CR4.PGE toggled). */
+  flushAll(): void {
+    // All -1: keys that never match, an empty TAG, an empty meta word.
+    if (this.filled > this.used.length) {
+      this.rows.fill(-1);
+      this.meta.fill(-1);
+    } else {
+      for (let i = 0; i < this.filled; i++) this.clear(this.used[i]!);
+    }
+    this.filled = 0;
+    this.largeCount = 0;
+    this.mayHoldWide = false;
+  }
+
+  /** Forget everything but global entries: what a CR3 write does when CR4.PGE=1. */
+  flushNonGlobal(): void {
+    // BEGIN SOLUTION ex06-tlb-flush
+    for (let slot = 0; slot < this.size; slot++) {
+      if (this.live(slot) && !(this.rightsOf(slot) & R_G)) this.drop(slot);
+    }
+    // END SOLUTION ex06-tlb-flush
+    // BEGIN STUB ex06-tlb-flush
+    // todo('ex06-tlb-flush', 'drop every live entry whose rights lack R_G; keep the Global ones');
+    // END STUB ex06-tlb-flush
+  }
+
+  /** INVLPG: forget the page holding linear page `vpn`, global or not, whatever its size. */
+  invalidatePage(vpn: number): void {
+    const slot = this.slotOf(vpn);
+    if (this.live(slot) && this.tagOf(slot) === vpn) this.drop(slot);
+    if (this.largeCount === 0) return;
+    for (let s = 0; s < this.size; s++) {
+      if (!this.live(s)) continue;
+      const pages = 2 ** (this.shiftOf(s) - PAGE_SHIFT);
+      if (pages > 1 && Math.floor(this.tagOf(s) / pages) === Math.floor(vpn / pages)) this.drop(s);
+    }
+  }
+
+  /** The live entries, in slot order. */
+  entries(): TlbEntry[] {
+    const out: TlbEntry[] = [];
+    for (let slot = 0; slot < this.size; slot++) {
+      if (!this.live(slot)) continue;
+      const wide = this.rows[slot * Row.SIZE + Row.TAG] === Row.WIDE;
+      out.push({
+        vpn: this.tagOf(slot),
+        pageBase: wide ? this.wideBase[slot]! : this.rows[slot * Row.SIZE + Row.BASE]!,
+        rights: this.rightsOf(slot),
+        pageShift: this.shiftOf(slot),
+      });
+    }
+    return out;
+  }
+
+  // #endregion HW-tlb
+
+  // #region SIM-tlb-rows
+  /*
+   * Rights are checked on every use, but not by re-deciding them: for each
+   * access kind, the entry's *hit key* for that kind is its page number only if
+   * the cached rights allow that kind under the current policy (and, for
+   * writes, the page is already Dirty), else -1. A hit is then one comparison.
+   *
+   * A kernel goes between user and supervisor mode all the time, on every
+   * system call, fault and interrupt, so each entry keeps two sets of keys:
+   * one for CPL 3 and one for CPL 0-2. A change of privilege level only
+   * chooses the other set. When a control bit changes what the supervisor may
+   * do (CR0.WP, CR4.SMEP and SMAP, EFLAGS.AC), `setPolicy` re-derives the
+   * keys; the translations themselves stay, as on a real processor.
+   *
+   * Each entry is one row of eight 32-bit integers in `rows`: the supervisor's
+   * three keys, the page base, the user's three keys and the page number; and
+   * one word in `meta`, its rights and page size. A hit reads one row and a
+   * fill writes one, so the MMU touches a single small array. Only a
+   * translation that fits in 31 bits both ways lives wholly in its row: a
+   * 32-bit linear page onto a physical page below 2 GiB. The rest (IA-32e
+   * pages, and pages above 2 GiB) are *wide*: their row has no hit keys, and
+   * `lookupWide` answers for them from full-width copies.
+   */
   readonly mask: number;
   /** Entry `s` at `s * 8`: supervisor keys for READ, WRITE and FETCH, page base, user keys, page number. */
   readonly rows: Int32Array;
@@ -169,19 +205,6 @@ export class Tlb {
     }
   }
 
-  /** Remember a walk's result for linear page `vpn`. */
-  insert(vpn: number, pageBase: number, rights: number, pageShift: number): void {
-    if (this.narrow === 0 || vpn >= 0x8000_0000 || pageBase >= 0x8000_0000) return this.insertWide(vpn, pageBase, rights, pageShift);
-    const slot = vpn & this.mask;
-    const at = slot * Row.SIZE;
-    if (!this.live(slot)) this.noteFilled(slot);
-    if (pageShift > PAGE_SHIFT || this.holdsLarge(slot)) this.countLarge(slot, pageShift);
-    this.setKeys(at, vpn, rights);
-    this.rows[at + Row.BASE] = pageBase;
-    this.rows[at + Row.TAG] = vpn;
-    this.meta[slot] = rights | (pageShift << Meta.SHIFT);
-  }
-
   /** A wide entry: no hit keys, so every use of it comes through `lookupWide`. */
   private insertWide(vpn: number, pageBase: number, rights: number, pageShift: number): void {
     this.mayHoldWide = true;
@@ -218,60 +241,6 @@ export class Tlb {
   noteFilled(slot: number): void {
     if (this.filled < this.used.length) this.used[this.filled] = slot;
     this.filled++;
-  }
-
-  /** Forget everything, global entries included (a paging-mode change, or CR4.PGE toggled). */
-  flushAll(): void {
-    // All -1: keys that never match, an empty TAG, an empty meta word.
-    if (this.filled > this.used.length) {
-      this.rows.fill(-1);
-      this.meta.fill(-1);
-    } else {
-      for (let i = 0; i < this.filled; i++) this.clear(this.used[i]!);
-    }
-    this.filled = 0;
-    this.largeCount = 0;
-    this.mayHoldWide = false;
-  }
-
-  /** Forget everything but global entries: what a CR3 write does when CR4.PGE=1. */
-  flushNonGlobal(): void {
-    // BEGIN SOLUTION ex06-tlb-flush
-    for (let slot = 0; slot < this.size; slot++) {
-      if (this.live(slot) && !(this.rightsOf(slot) & R_G)) this.drop(slot);
-    }
-    // END SOLUTION ex06-tlb-flush
-    // BEGIN STUB ex06-tlb-flush
-    // todo('ex06-tlb-flush', 'drop every live entry whose rights lack R_G; keep the Global ones');
-    // END STUB ex06-tlb-flush
-  }
-
-  /** INVLPG: forget the page holding linear page `vpn`, global or not, whatever its size. */
-  invalidatePage(vpn: number): void {
-    const slot = this.slotOf(vpn);
-    if (this.live(slot) && this.tagOf(slot) === vpn) this.drop(slot);
-    if (this.largeCount === 0) return;
-    for (let s = 0; s < this.size; s++) {
-      if (!this.live(s)) continue;
-      const pages = 2 ** (this.shiftOf(s) - PAGE_SHIFT);
-      if (pages > 1 && Math.floor(this.tagOf(s) / pages) === Math.floor(vpn / pages)) this.drop(s);
-    }
-  }
-
-  /** The live entries, in slot order. */
-  entries(): TlbEntry[] {
-    const out: TlbEntry[] = [];
-    for (let slot = 0; slot < this.size; slot++) {
-      if (!this.live(slot)) continue;
-      const wide = this.rows[slot * Row.SIZE + Row.TAG] === Row.WIDE;
-      out.push({
-        vpn: this.tagOf(slot),
-        pageBase: wide ? this.wideBase[slot]! : this.rows[slot * Row.SIZE + Row.BASE]!,
-        rights: this.rightsOf(slot),
-        pageShift: this.shiftOf(slot),
-      });
-    }
-    return out;
   }
 
   /** The slot for a page number; a mask for 31-bit page numbers, the (slower) remainder for wider ones. */
@@ -336,4 +305,43 @@ export class Tlb {
     rows[at + Row.USER + 2] = user & 4 ? vpn : -1;
   }
 }
-// #endregion HW-tlb
+
+/**
+ * Where things sit in an entry's row. A `const enum`, so every use compiles
+ * to a plain number: the hot path must not pay a variable load per offset.
+ * The MMU's hot path reads and fills rows itself, so it is exported.
+ */
+export const enum Row {
+  /** The supervisor's hit keys for READ, WRITE and FETCH: at the offsets the access kinds are. */
+  KEY_READ = 0,
+  KEY_WRITE = 1,
+  KEY_FETCH = 2,
+  BASE = 3,
+  /** Where the user's three hit keys start: the same kinds, for CPL 3. */
+  USER = 4,
+  TAG = 7,
+  SIZE = 8,
+  /** TAG of an empty entry. */
+  EMPTY = -1,
+  /** TAG of a wide entry: its page number and base are in `wideTag` and `wideBase`. */
+  WIDE = -2,
+  /** BASE of a wide entry: a value no page base has, telling the MMU to ask `lookupWide`. */
+  ASK = 1,
+}
+
+/**
+ * An entry's other word, in `meta`: its rights in the low bits, its page
+ * shift from bit 16, and bit 30 if it is wide; -1 when the slot is empty.
+ * A slot whose word is below `PLAIN` holds nothing, or a 4 KiB page that
+ * fits its row: the only kind the MMU's fast miss path may overwrite.
+ */
+export const enum Meta {
+  SHIFT = 16,
+  RIGHTS = 0xffff,
+  WIDE = 1 << 30,
+  PLAIN = 13 << 16,
+}
+
+/** The `allows` table of each policy met so far, shared by every TLB: a table depends on nothing else. */
+const ALLOWS_FOR = new Map<string, Uint8Array>();
+// #endregion SIM-tlb-rows

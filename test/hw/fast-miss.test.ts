@@ -9,6 +9,7 @@ import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
 import { READ, type AccessKind } from '../../src/hw/rights.ts';
 import { Builder32, FrameAllocator } from '../../src/tools/builder.ts';
+import { claim } from '../support/claim.ts';
 import { firstDifference, scenario } from '../support/fast-miss.ts';
 
 const PAGE = 4096;
@@ -41,7 +42,8 @@ describe('the fast miss path', () => {
     }
   });
 
-  test('agrees with the full walk on random tables, control bits and programs (400 programs)', () => {
+  // Agrees with the full walk on random tables, control bits and programs (400 programs).
+  claim('fast-miss-equals-walk', () => {
     const walks = countingFullWalks();
     let misses = 0;
     try {
