@@ -65,6 +65,17 @@ export function figureNames(tokens: Iterable<{ type: string; meta: unknown }>): 
   return names;
 }
 
+/**
+ * One picture in a box of its own that scrolls sideways: it may shrink to fit
+ * the column, but never below 85% of the size it was drawn at (its 11 px
+ * labels stay at 9 px or more); on a phone it keeps that size and scrolls.
+ */
+function wide(svg: string, title: string): string {
+  const width = Number(/^<svg [^>]*\bwidth="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? 0);
+  const least = width ? ` style="--fig-least:${Math.ceil(width * 0.85)}px"` : '';
+  return `<div class="fig-scroll" role="region" tabindex="0" aria-label="${title}"${least}>${svg}</div>`;
+}
+
 export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = true, drawn: DrawnFigures = new Map()): void {
   md.core.ruler.push('figures', (state) => {
     const env = state.env as ChapterEnv;
@@ -93,7 +104,7 @@ export function figurePlugin(md: MarkdownIt, root: string, draw: FigureMode = tr
       ? `<div class="stepper" role="region" tabindex="0" aria-label="${esc(FIGURES[name]!.title)}, step by step">${out.frames.map((f, i) => `<div class="step"${i ? ' hidden' : ''}>${f}</div>`).join('')}</div>`
       : out.panels
         ? `<div class="fig-panels">${out.panels.join('')}</div>`
-        : out.svg ?? '';
+        : out.svg ? wide(out.svg, esc(FIGURES[name]!.title)) : '';
     const legend = out.legend ? `<ul class="fig-legend">${out.legend.map((l) => `<li><span class="swatch" style="background:${esc(l.colour)}"></span>${esc(l.name)}</li>`).join('')}</ul>` : '';
     const how = draw === 'reference' ? 'drawn by the finished code: yours, once the exercises are done, draws the same' : 'drawn by running the code when this page was built';
     return `<figure class="live-figure" id="figure-${name}">${picture}${legend}<figcaption>${esc(FIGURES[name]!.title)} · ${how}</figcaption><details><summary>The same, as a table</summary><pre tabindex="0">${text}</pre></details></figure>\n`;

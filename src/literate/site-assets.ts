@@ -147,8 +147,11 @@ th { background: var(--code-bg); }
 .fig-legend .swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .4rem; vertical-align: -.05rem; border-radius: 2px; }
 .fig-title { font: 600 12px system-ui, sans-serif; fill: var(--fg); }
 .fig-axis { font: 11px system-ui, sans-serif; fill: var(--muted); }
-.fig-value { font: 9px system-ui, sans-serif; fill: var(--fg); }
+.fig-value { font: 10px system-ui, sans-serif; fill: var(--fg); }
 .fig-grid { stroke: var(--line); stroke-width: 1; }
+/* A wide figure shrinks to the column down to 85% of its size, then scrolls sideways in its box. */
+.fig-scroll { overflow-x: auto; }
+.fig-scroll svg { min-width: var(--fig-least, 0); }
 /* A stepping figure keeps its size and scrolls sideways on a narrow screen. */
 .stepper { overflow-x: auto; }
 .stepper svg { max-width: none; }
@@ -174,7 +177,8 @@ body.print .stepper .step { margin-bottom: 1rem; }
   header.top, .sidebar, .toc, .pager, .copy, .run, .step-nav, .skip, .scrim, .print-back, .ident-pop { display: none !important; }
   .frame { display: block; }
   .stepper .step[hidden] { display: block !important; }
-  .stepper { overflow: visible; }
+  .stepper, .fig-scroll { overflow: visible; }
+  .fig-scroll svg { min-width: 0; }
   .print-chapter { break-before: page; }
   pre { white-space: pre-wrap; overflow: visible; }
   .table-wrap { overflow: visible; }

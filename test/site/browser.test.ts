@@ -6,11 +6,11 @@
  * Every page is seen at 390×844 (a phone) and at 1280×900 (a desktop): it
  * must not scroll sideways on the phone, its chapter list must open from the
  * menu there and stand beside the text on the desktop, its controls must be
- * 24 px targets, and it must load with no console error and no failed
- * request. A page is loaded into a frame of exactly that size inside one tab
- * (a viewport is a viewport to the page's CSS and script), which costs a
- * third of what a tab's navigation does; every kind of page is also opened
- * as a tab of its own by the tests below it.
+ * 24 px targets, its figures' text at least 9 px, and it must load with no
+ * console error and no failed request. A page is loaded into a frame of
+ * exactly that size inside one tab (a viewport is a viewport to the page's
+ * CSS and script), which costs a third of what a tab's navigation does;
+ * every kind of page is also opened as a tab of its own by the tests below.
  *
  * axe-core checks each distinct page in both themes (every rule on the
  * phone in the light theme, the colour-contrast rule again in the dark on
@@ -174,6 +174,13 @@ function seePage(a: { url: string; kind: 'book' | 'api' | 'print'; chapters: num
         if (box(drawer)?.left !== 0 || !tappable(drawer!.querySelector('li a'))) problems.push('the chapter list is not in view on the desktop');
       }
       smallTargets(s.width);
+      // A figure is readable where it is shown: its smallest text at 9 px or more (a figure too wide scrolls in its box).
+      for (const svg of d.querySelectorAll<SVGSVGElement>('.live-figure svg')) {
+        const drawn = svg.viewBox.baseVal?.width, shownAt = box(svg)!.width;
+        if (!drawn || !shownAt) continue; // a step not shown, or a figure not drawn in this edition
+        const least = Math.min(...[...svg.querySelectorAll('text')].map((t) => parseFloat(w.getComputedStyle(t).fontSize)));
+        if (least * shownAt / drawn < 9) problems.push(`at ${s.width} px a figure ("${svg.getAttribute('aria-label')?.slice(0, 40)}") draws text at ${(least * shownAt / drawn).toFixed(1)} px`);
+      }
     };
     check(a.first);
     size(a.then);
@@ -280,7 +287,7 @@ describe.skipIf(!have)('the site in Chromium', () => {
     expect(files.length).toBeGreaterThan(200);
   });
 
-  test('every page, at 390×844 and at 1280×900: nothing sideways, the chapter list at hand, 24 px targets, no error', async () => {
+  test('every page, at 390×844 and at 1280×900: nothing sideways, the chapter list at hand, 24 px targets, figures readable, no error', async () => {
     const problems: string[] = [];
     let current = HARNESS_URL;
     const c = await context(DESKTOP, 'light');
