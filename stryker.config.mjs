@@ -17,6 +17,9 @@ export default {
   ignorePatterns: ['dist', '.cache', 'test/fixtures/traces', 'test/fixtures/books'],
   cleanTempDir: 'always',
   thresholds: { high: 95, low: 90, break: null },
+  // Limits that only catch a hang: on a shared machine the first run of every
+  // test can take minutes, and no verdict depends on how long anything takes.
+  dryRunTimeoutMinutes: 30,
   timeoutMS: 30_000,
   timeoutFactor: 3,
 };
