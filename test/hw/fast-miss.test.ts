@@ -16,6 +16,7 @@ import {
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
+import { runs } from '../support/budget.ts';
 
 const FRAMES = 48; // 192 KiB: entries may name frames past the end, and must fail the same way
 const PAGE = 4096;
@@ -225,14 +226,14 @@ describe('the fast miss path', () => {
         const r = firstDifference(s);
         if (r.diff !== null) throw new Error(r.diff);
         misses += r.misses;
-      }), { numRuns: 400 });
+      }), { numRuns: runs(400) });
     } finally {
       walks.restore();
     }
     // A proof only if the fast path was taken: the generator must reach the
     // common case often, not only the faults and odd entries it falls back on.
     const fastMisses = misses - walks.count();
-    expect(fastMisses).toBeGreaterThan(1000);
+    expect(fastMisses).toBeGreaterThan(runs(1000));
     expect(fastMisses / misses).toBeGreaterThan(0.12);
   });
 });

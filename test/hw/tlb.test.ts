@@ -5,6 +5,7 @@ import { CR0_WP, CR4_PGE, CR4_PSE, CR4_SMAP, CR4_SMEP } from '../../src/hw/mmu.t
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from '../../src/hw/pte.ts';
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 import { claim } from '../support/claim.ts';
+import { runs } from '../support/budget.ts';
 import { faultOf, machine32 } from '../support/machine.ts';
 import { machineIn, MODES, type Mode } from '../support/modes.ts';
 
@@ -273,8 +274,8 @@ describe('the TLB against fresh walks', () => {
   claim('tlb-equals-fresh-walk', () => {
     for (const mode of MODES) {
       let checked = 0;
-      fc.assert(fc.property(machineArb, fc.array(tlbOp, { minLength: 20, maxLength: 80, size: "max" }), (o, ops) => { checked += freshWalkProperty(mode, o, ops); }), { numRuns: 150 });
-      expect(checked).toBeGreaterThan(2000);
+      fc.assert(fc.property(machineArb, fc.array(tlbOp, { minLength: 20, maxLength: 80, size: 'max' }), (o, ops) => { checked += freshWalkProperty(mode, o, ops); }), { numRuns: runs(150) });
+      expect(checked).toBeGreaterThan(runs(2000));
     }
   });
 });
