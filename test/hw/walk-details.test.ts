@@ -53,6 +53,33 @@ describe('where a walk stops, in words', () => {
   }
 });
 
+describe('reserved bits of large pages and PDPTEs', () => {
+  test('a large page must have zeroes below its frame: bits 20:13 of a 2 MiB PDE, 29:13 of a 1 GiB PDPTE; a PML4E may not be large', () => {
+    for (const mode of ['pae', 'ia32e'] as const) {
+      const m = machineIn(mode);
+      m.mapLarge(0x0040_0000, m.levels - 2, 0x0060_0000, PRW | (1 << 13));
+      expect(m.mmu.physical(0x0040_0000, READ), mode).toBe(-1);
+      expect(m.mmu.lastErrorCode).toBe(PF_P | PF_RSVD);
+      expect(m.mmu.translate(0x0040_0000, 'read').reason).toBe('reserved bit set in PDE');
+      m.mapLarge(0x0040_0000, m.levels - 2, 0x0060_0000, PRW | (1 << 12)); // bit 12 is PAT: allowed
+      expect(m.mmu.physical(0x0040_0000, READ), mode).toBe(0x0060_0000);
+    }
+    const m = machineIn('ia32e');
+    m.mapLarge(0x4000_0000, 1, 0x4000_0000, PRW | (1 << 20));
+    expect(m.mmu.translate(0x4000_0000, 'read').reason).toBe('reserved bit set in PDPTE');
+    m.mapLarge(0x4000_0000, 1, 0x4000_0000, PRW | (1 << 12));
+    expect(m.mmu.physical(0x4000_1234, READ)).toBe(0x4000_1234);
+    m.mapLarge(2 ** 40, 0, 0, PRW);
+    expect(m.mmu.translate(2 ** 40, 'read').reason).toBe('reserved bit set in PML4E');
+  });
+
+  test('CR3 refuses a PAE PDPT with a reserved bit, and says which entry and where', () => {
+    const m = machineIn('pae');
+    m.memory.write32(m.root + 8, m.memory.read32(m.root + 8) | PTE_RW);
+    expect(() => m.mmu.writeCr3(m.root)).toThrow(`#GP(0): PDPTE 1 at 0x${(m.root + 8).toString(16)} has reserved bits set`);
+  });
+});
+
 describe('4 MiB pages', () => {
   test('their rights are checked like any other page: U/S and R/W of the PDE, CR0.WP for the supervisor', () => {
     const { space, mmu } = machine32({ cr4: CR4_PSE, wp: true });
