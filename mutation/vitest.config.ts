@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: resolve(import.meta.dirname, '..'),
-    include: ['test/hw/**/*.test.ts', 'test/host/**/*.test.ts', 'test/guest/**/*.test.ts', 'test/exercises/**/*.test.ts'],
+    include: ['test/hw/**/*.test.ts', 'test/host/**/*.test.ts', 'test/guest/**/*.test.ts', 'test/exercises/**/*.test.ts', 'mutation/*.test.ts'],
     env: { MUTATION: '1' },
     testTimeout: 600_000,
   },

@@ -14,6 +14,7 @@ import { LguestPlatform } from '../../src/guest/paravirt.ts';
 import { runProgram, type Observation, type Op } from '../../src/guest/program.ts';
 import { TransparentPlatform } from '../../src/guest/transparent.ts';
 import { claim } from '../support/claim.ts';
+import { runs } from '../support/budget.ts';
 
 const PAGES = 192;
 const LOWMEM = 112;
@@ -60,7 +61,7 @@ describe('shadow paging is invisible to the Guest', () => {
         const { native, shadow, host } = bothWorlds(ops, kmapMode, seed, pae);
         expect(host.dead).toBeNull();
         expectSame(native, shadow);
-      }), { numRuns: 100 });
+      }), { numRuns: runs(100) });
     }
   });
 
@@ -74,7 +75,7 @@ describe('shadow paging is invisible to the Guest', () => {
         const shadow = runProgram(new GuestOs(pv, { lowmemPages: LOWMEM, kmapMode }), ops);
         expect(pv.vm.dead).toBeNull();
         expectSame(native, shadow);
-      }), { numRuns: 45 });
+      }), { numRuns: runs(45) });
     }
   });
 

@@ -9,6 +9,7 @@ import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
 import { READ, type AccessKind } from '../../src/hw/rights.ts';
 import { Builder32, FrameAllocator } from '../../src/tools/builder.ts';
+import { runs } from '../support/budget.ts';
 import { claim } from '../support/claim.ts';
 import { firstDifference, scenario } from '../support/fast-miss.ts';
 
@@ -51,14 +52,14 @@ describe('the fast miss path', () => {
         const r = firstDifference(s);
         if (r.diff !== null) throw new Error(r.diff);
         misses += r.misses;
-      }), { numRuns: 400 });
+      }), { numRuns: runs(400) });
     } finally {
       walks.restore();
     }
     // A proof only if the fast path was taken: the generator must reach the
     // common case often, not only the faults and odd entries it falls back on.
     const fastMisses = misses - walks.count();
-    expect(fastMisses).toBeGreaterThan(1000);
+    expect(fastMisses).toBeGreaterThan(runs(1000));
     expect(fastMisses / misses).toBeGreaterThan(0.12);
   });
 });

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { PF_P } from '../../src/hw/fault.ts';
-import { CR0_WP, CR4_PGE, CR4_PSE, CR4_SMAP } from '../../src/hw/mmu.ts';
-import { PTE_G, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { CR0_WP, CR4_PGE, CR4_PSE, CR4_SMAP, CR4_SMEP } from '../../src/hw/mmu.ts';
+import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from '../../src/hw/pte.ts';
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 import { claim } from '../support/claim.ts';
+import { runs } from '../support/budget.ts';
 import { faultOf, machine32 } from '../support/machine.ts';
+import { machineIn, MODES, type Mode } from '../support/modes.ts';
 
 const PRW = PTE_P | PTE_RW;
 
@@ -139,56 +141,191 @@ describe('the TLB', () => {
   });
 });
 
-/* The property: through the TLB, every access answers as a fresh walk would,
- * unless an entry changed without a flush; and a flush always restores that. */
-type Op =
-  | { op: 'set'; page: number; frame: number; flags: number; invlpg: boolean }
-  | { op: 'access'; page: number; kind: AccessKind; cpl: 0 | 1 | 3 }
-  | { op: 'cr3' }
-  // Control bits that change what the supervisor may do, without a flush.
-  | { op: 'policy'; wp: boolean; smap: boolean; ac: boolean };
+/*
+ * The property: through the TLB, every access answers as a fresh walk would,
+ * unless an entry on its walk changed without a flush. Programs of random
+ * steps run in every paging mode: accesses of each kind at each CPL, leaf
+ * and directory entries rewritten (with Global, Dirty, Accessed, XD, reserved
+ * bits, large pages of every size, frames above 2 and 4 GiB), INVLPG, CR3
+ * reloads with CR4.PGE on or off, CR0.WP and EFLAGS.AC flipped under SMEP and
+ * SMAP. The model keeps, for each probed page, whether its entries changed
+ * since its last flush: INVLPG of the page (or of any page in the same large
+ * page) flushes it, and a CR3 write flushes it unless its cached copy may be
+ * Global. Every other access must give the fresh walk's address, or its
+ * fault, error code and CR2; and after it succeeds, every entry on the walk
+ * is Accessed, and the leaf Dirty if it was a write.
+ */
+interface Layout {
+  /** Region bases: each holds four probed pages, all under one directory entry of every level. */
+  regions: number[];
+  /** The directory levels a program may rewrite (PAE's PDPTEs are registers, loaded only by CR3). */
+  dirDepths: number[];
+  /** Depths where PS=1 maps a large page, with the frames such a page may have. */
+  large: Record<number, number[]>;
+  frames: number[];
+}
+const PROBES = [0, 1, 5, 300]; // page indices within a region: all in one 2 MiB page
+const LAYOUT: Record<Mode, Layout> = {
+  '32bit': {
+    regions: [0x0040_0000, 0x0080_0000, 0xc000_0000], dirDepths: [0],
+    large: { 0: [0, 0x0080_0000, 0x8000_0000, 0xffc0_0000] },
+    frames: [0x4_0000, 0x4_1000, 0x8000_1000, 0xffff_f000],
+  },
+  pae: {
+    regions: [0x0040_0000, 0x4000_0000, 0xffc0_0000], dirDepths: [1],
+    large: { 1: [0x0060_0000, 0x8000_0000, 0x1_0020_0000, 0xff_ffe0_0000] },
+    frames: [0x4_0000, 0x4_1000, 0x8000_1000, 0x1_2345_6000, 0xff_ffff_f000],
+  },
+  ia32e: {
+    regions: [0x0040_0000, 0x4000_0000, -(2 ** 30)], dirDepths: [0, 1, 2],
+    large: { 1: [0x4000_0000, 0x8000_0000, 0x1_0000_0000, 0xff_c000_0000], 2: [0x0060_0000, 0x8000_0000, 0x1_0020_0000, 0xff_ffe0_0000] },
+    frames: [0x4_0000, 0x4_1000, 0x8000_1000, 0x1_2345_6000, 0xff_ffff_f000],
+  },
+};
 
-const PAGES = 8; // four in each of two directory entries
-const vaOf = (page: number) => (page >> 2) * 0x40_0000 + (page & 3) * 0x1000;
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), page: fc.nat(PAGES - 1), frame: fc.integer({ min: 0x40, max: 0x4f }), flags: fc.nat(7), invlpg: fc.boolean() }),
-  fc.record({ op: fc.constant('access' as const), page: fc.nat(PAGES - 1), kind: fc.constantFrom(READ, WRITE, FETCH), cpl: fc.constantFrom(0 as const, 1 as const, 3 as const) }),
-  fc.constant({ op: 'cr3' as const }),
-  fc.record({ op: fc.constant('policy' as const), wp: fc.boolean(), smap: fc.boolean(), ac: fc.boolean() }),
+type TlbOp =
+  | { op: 'access'; region: number; probe: number; kind: AccessKind; cpl: number }
+  | { op: 'leaf'; region: number; probe: number; frame: number; flags: number; hi: number; invlpg: boolean }
+  | { op: 'dir'; region: number; level: number; flags: number; large: boolean; frame: number; hi: number; invlpg: number | null }
+  | { op: 'invlpg'; region: number; probe: number }
+  | { op: 'cr3' }
+  | { op: 'wp' }
+  | { op: 'ac' };
+
+/** Flags of a leaf or directory entry: usually present; any of RW, US, PWT, PCD, A, D, G. */
+const entryFlags = fc.tuple(fc.nat(0x1ff), fc.nat(7)).map(([f, n]) => ((n > 0 ? f | PTE_P : f & ~PTE_P) & ~PTE_PS) >>> 0);
+/** A high word: usually zero, now and then XD, and rarely a reserved bit (51). */
+const highWord = fc.nat(15).map((n) => (n < 10 ? 0 : n < 15 ? PTE_XD_HI : 1 << 19));
+
+const tlbOp: fc.Arbitrary<TlbOp> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ op: fc.constant('access' as const), region: fc.nat(2), probe: fc.nat(PROBES.length - 1), kind: fc.constantFrom(READ, WRITE, FETCH), cpl: fc.constantFrom(0, 3, 3, 1) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('leaf' as const), region: fc.nat(2), probe: fc.nat(PROBES.length - 1), frame: fc.nat(4), flags: entryFlags, hi: highWord, invlpg: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('dir' as const), region: fc.nat(2), level: fc.nat(2), flags: entryFlags, large: fc.nat(2).map((n) => n === 0), frame: fc.nat(3), hi: highWord, invlpg: fc.option(fc.nat(PROBES.length - 1)) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('invlpg' as const), region: fc.nat(2), probe: fc.nat(PROBES.length - 1) }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'cr3' as const }) },
+  { weight: 1, arbitrary: fc.constantFrom({ op: 'wp' as const }, { op: 'ac' as const }) },
 );
 const ACCESS = { [READ]: 'read', [WRITE]: 'write', [FETCH]: 'fetch' } as const;
 
+const machineArb = fc.record({ pge: fc.boolean(), nxe: fc.boolean(), smep: fc.boolean(), smap: fc.boolean(), tlbSize: fc.constantFrom(8, 1024) });
+
+/** Run one program; the number of accesses checked against a fresh walk. */
+function freshWalkProperty(mode: Mode, o: { pge: boolean; nxe: boolean; smep: boolean; smap: boolean; tlbSize: number }, ops: TlbOp[]): number {
+  const layout = LAYOUT[mode];
+  const m = machineIn(mode, { wp: true, nxe: o.nxe, tlbSize: o.tlbSize, cr4: CR4_PSE | (o.pge ? CR4_PGE : 0) | (o.smep ? CR4_SMEP : 0) | (o.smap ? CR4_SMAP : 0) });
+  const { memory, mmu } = m;
+  const wide = mode !== '32bit';
+  const leaf = m.levels - 1;
+  // The probed pages, mapped user and writable, and where each entry of their walks is.
+  const pages = layout.regions.flatMap((base, region) => PROBES.map((i) => ({ region, va: base + i * 0x1000 })));
+  for (const p of pages) m.map(p.va, layout.frames[0]!, PTE_P | PTE_RW | PTE_US);
+  const walkOf = pages.map((p) => Array.from({ length: m.levels }, (_, d) => m.entryAddr(p.va, d)));
+  /** The table each directory entry named at the start, where a rewritten entry points unless it maps a large page. */
+  const tableOf = new Map(walkOf.flat().map((at) => [at, (memory.read32(at) & 0xffff_f000) >>> 0]));
+  mmu.writeCr3(m.root); // PAE: load the PDPTEs, now that their tables are filled
+  const stale = pages.map(() => false);
+  const mayBeGlobal = pages.map(() => false);
+  const write = (at: number, lo: number, hi: number) => {
+    memory.write32(at, lo >>> 0);
+    if (wide) memory.write32(at + 4, hi >>> 0);
+  };
+  /** Whether `page`'s walk, as the tables stand, ends in a present large page: then INVLPG of any page in it drops all its pieces. */
+  const inLargePage = (page: number) => {
+    for (let d = 0; d < leaf; d++) {
+      const lo = memory.read32(walkOf[page]![d]!);
+      if (!(lo & PTE_P)) return false;
+      if (lo & PTE_PS && d in layout.large) return true;
+    }
+    return false;
+  };
+  const flush = (page: number) => {
+    stale[page] = false;
+    mayBeGlobal[page] = false;
+  };
+  const invlpg = (page: number) => {
+    mmu.invlpg(pages[page]!.va);
+    flush(page);
+  };
+
+  let checked = 0;
+  for (const o2 of ops) {
+    switch (o2.op) {
+      case 'access': {
+        const page = o2.region * PROBES.length + o2.probe;
+        const va = pages[page]!.va + 0x234;
+        mmu.setCpl(o2.cpl);
+        const access = (['read', 'write', 'fetch'] as const)[o2.kind];
+        const fresh = mmu.translate(va, access);
+        // Whatever it finds, a walk now may leave a Global entry behind.
+        if (walkOf[page]!.some((at) => memory.read32(at) & PTE_G)) mayBeGlobal[page] = true;
+        const got = mmu.physical(va, o2.kind);
+        if (stale[page]) break;
+        checked++;
+        const where = `${mode}: ${access} of ${va.toString(16)} at CPL ${o2.cpl}`;
+        expect(got, where).toBe(fresh.ok ? fresh.paddr : -1);
+        if (!fresh.ok) {
+          expect(mmu.lastErrorCode, where).toBe(fresh.errorCode);
+          expect(mmu.cr2, where).toBe(va);
+          break;
+        }
+        // The walk's bits are in memory, whether this access walked or hit.
+        for (const [i, step] of fresh.steps.entries()) {
+          if (step.level === 'PDPTE' && mode === 'pae') continue; // a register: no Accessed bit
+          const lo = memory.read32(step.entryAddr);
+          expect(lo & PTE_A, `${where}: Accessed in ${step.level}`).toBe(PTE_A);
+          if (i === fresh.steps.length - 1 && o2.kind === WRITE) expect(lo & PTE_D, `${where}: Dirty`).toBe(PTE_D);
+        }
+        break;
+      }
+      case 'leaf': {
+        const page = o2.region * PROBES.length + o2.probe;
+        const frame = layout.frames[o2.frame % layout.frames.length]!;
+        write(walkOf[page]![leaf]!, (frame % 2 ** 32) | o2.flags, o2.hi | Math.floor(frame / 2 ** 32));
+        if (o2.invlpg) invlpg(page);
+        else stale[page] = true;
+        break;
+      }
+      case 'dir': {
+        const depth = layout.dirDepths[o2.level % layout.dirDepths.length]!;
+        const at = walkOf[o2.region * PROBES.length]![depth]!;
+        const frames = layout.large[depth];
+        const frame = o2.large && frames ? frames[o2.frame]! : tableOf.get(at)!;
+        // Pages of the region unchanged until now are pieces of one large page, if the walk ends in one.
+        const pieces = o2.invlpg !== null && inLargePage(o2.region * PROBES.length) ? stale.map((s, q) => !s && pages[q]!.region === o2.region) : [];
+        write(at, (frame % 2 ** 32) | o2.flags | (o2.large ? PTE_PS : 0), o2.hi | Math.floor(frame / 2 ** 32));
+        // Every page whose walk uses this entry has changed, in every region that shares it.
+        for (let q = 0; q < pages.length; q++) if (walkOf[q]![depth] === at) stale[q] = true;
+        if (o2.invlpg !== null) {
+          // INVLPG of one page drops it, and every piece of the large page it was in.
+          invlpg(o2.region * PROBES.length + o2.invlpg);
+          pieces.forEach((piece, q) => piece && flush(q));
+        }
+        break;
+      }
+      case 'invlpg':
+        invlpg(o2.region * PROBES.length + o2.probe);
+        break;
+      case 'cr3':
+        mmu.writeCr3(m.root);
+        for (let q = 0; q < pages.length; q++) if (!o.pge || !mayBeGlobal[q]) flush(q);
+        break;
+      case 'wp':
+        mmu.writeCr0(mmu.cr0 ^ CR0_WP);
+        break;
+      case 'ac':
+        mmu.setAc(!mmu.privilege.ac);
+        break;
+    }
+  }
+  return checked;
+}
+
 describe('the TLB against fresh walks', () => {
   claim('tlb-equals-fresh-walk', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
-        const { space, mmu } = machine32({ wp: true });
-        for (let p = 0; p < PAGES; p++) space.map(vaOf(p), 0x40000 + p * 0x1000, 0);
-        const stale = new Set<number>();
-        for (const o of ops) {
-          if (o.op === 'set') {
-            space.map(vaOf(o.page), o.frame * 0x1000, o.flags);
-            if (o.invlpg) mmu.invlpg(vaOf(o.page));
-            else stale.add(o.page);
-          } else if (o.op === 'cr3') {
-            mmu.writeCr3(space.cr3);
-            stale.clear();
-          } else if (o.op === 'policy') {
-            mmu.writeCr0((mmu.cr0 & ~CR0_WP) | (o.wp ? CR0_WP : 0));
-            mmu.writeCr4(o.smap ? CR4_SMAP : 0);
-            mmu.setAc(o.ac);
-          } else {
-            mmu.setCpl(o.cpl);
-            const fresh = mmu.translate(vaOf(o.page), ACCESS[o.kind]);
-            const got = mmu.physical(vaOf(o.page), o.kind);
-            if (!stale.has(o.page)) {
-              expect(got).toBe(fresh.ok ? fresh.paddr : -1);
-              if (!fresh.ok) expect(mmu.lastErrorCode).toBe(fresh.errorCode);
-            }
-          }
-        }
-      }),
-      { numRuns: 300 },
-    );
+    for (const mode of MODES) {
+      let checked = 0;
+      fc.assert(fc.property(machineArb, fc.array(tlbOp, { minLength: 20, maxLength: 80, size: 'max' }), (o, ops) => { checked += freshWalkProperty(mode, o, ops); }), { numRuns: runs(150) });
+      expect(checked).toBeGreaterThan(runs(2000));
+    }
   });
 });

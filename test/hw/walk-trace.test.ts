@@ -5,6 +5,7 @@ import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_PS, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { READ } from '../../src/hw/rights.ts';
 import { machine32, machinePae } from '../support/machine.ts';
+import { runs } from '../support/budget.ts';
 
 const PRW = PTE_P | PTE_RW;
 
@@ -88,6 +89,6 @@ describe('translate watches the walk through a recorder', () => {
         const paddr = mmu.physical(va, access === 'read' ? READ : access === 'write' ? 1 : 2);
         expect(paddr === -1 ? null : paddr).toBe(dry.paddr);
       },
-    ), { numRuns: 300 });
+    ), { numRuns: runs(300) });
   });
 });
