@@ -51,7 +51,7 @@ export const PLANTS: Record<string, Plant> = {
   'release-keeps-page': { exercise: 'ex09-release-pgd', block: 0, from: 'freeShadowPage(g, page);', to: '' },
   'release-twice': { exercise: 'ex09-release-pgd', block: 0, from: 'g.memory.write32(spgdAt, 0);', to: '' },
   'release-tlb-kept': { exercise: 'ex09-release-pgd', block: 0, from: 'g.tlbStale = true;', to: '' },
-  'release-half-table': { exercise: 'ex09-release-pgd', block: 1, from: 'i < 4096 / size;', to: 'i < 512;', hiddenOnly: true },
+  'release-half-table': { exercise: 'ex09-release-pgd', block: 1, from: 'i < words.length;', to: 'i < 512 * step;', hiddenOnly: true },
   'release-pmd-keeps-references': { exercise: 'ex09-release-pgd', block: 2, from: 'releasePtes(g, entryFrame(spmd));', to: '', hiddenOnly: true },
   // The kernel-mapping fix: three wrong ones that once scored full marks.
   'ex11-wrong-address': { exercise: 'ex11-kmap-fix', from: 'k.pv.setPteAt(BOOT_PGDIR, vaddr,', to: 'k.pv.setPteAt(BOOT_PGDIR, PAGE_OFFSET + gpa,', hiddenOnly: true },
