@@ -20,7 +20,7 @@ export interface Timed {
   spread: [number, number];
 }
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 
 /**
  * Every committed trace once, in a Guest with as much highmem as lowmem, I/O
@@ -40,8 +40,9 @@ export function benchReplay(root: string): ReplayFigures {
   };
   type Name = keyof typeof worlds;
   const names = Object.keys(worlds) as Name[];
-  // A warm-up of each, whole, so that all four are measured compiled.
-  for (const name of names) worlds[name]();
+  // Two warm-up rounds, interleaved as the measured ones are, so that all four
+  // are measured compiled for what they share (the first round recompiles it).
+  for (let round = 0; round < 2; round++) for (const name of names) worlds[name]();
   const runs = new Map<Name, { result: WorkloadResult; cpuMs: number }[]>(names.map((n) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of names) {
