@@ -4,11 +4,12 @@
  * and the high physical-address bits of a PSE-36 page.
  */
 import { describe, expect, test } from 'vitest';
-import { PF_P, PF_RSVD, PF_U, PF_W } from '../../src/hw/fault.ts';
+import { GeneralProtectionFault, PF_P, PF_RSVD, PF_U, PF_W } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR4_PSE, Mmu } from '../../src/hw/mmu.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { READ, WRITE } from '../../src/hw/rights.ts';
+import { canonicalToUnsigned } from '../../src/hw/walk-ia32e.ts';
 import { Builder32, FrameAllocator } from '../../src/tools/builder.ts';
 import { faultOf, machine32 } from '../support/machine.ts';
 import { machineIn, type Mode } from '../support/modes.ts';
@@ -77,6 +78,18 @@ describe('reserved bits of large pages and PDPTEs', () => {
     const m = machineIn('pae');
     m.memory.write32(m.root + 8, m.memory.read32(m.root + 8) | PTE_RW);
     expect(() => m.mmu.writeCr3(m.root)).toThrow(`#GP(0): PDPTE 1 at 0x${(m.root + 8).toString(16)} has reserved bits set`);
+  });
+});
+
+describe('IA-32e linear addresses', () => {
+  test('a canonical address is a signed 48-bit integer; its unsigned form counts up from 0', () => {
+    expect(canonicalToUnsigned(0)).toBe(0);
+    expect(canonicalToUnsigned(2 ** 47 - 1)).toBe(2 ** 47 - 1);
+    expect(canonicalToUnsigned(-1)).toBe(2 ** 48 - 1);
+    expect(canonicalToUnsigned(-(2 ** 47))).toBe(2 ** 47);
+    for (const bad of [2 ** 47, -(2 ** 47) - 1, -(2 ** 47) - 4096, 1.5, Number.NaN]) {
+      expect(() => canonicalToUnsigned(bad), String(bad)).toThrow(GeneralProtectionFault);
+    }
   });
 });
 
