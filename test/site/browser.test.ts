@@ -20,8 +20,8 @@
  * function's) and all of the chapters' text at once, in the print view,
  * which holds every chapter with every step and table open. The other
  * chapters and source views differ from those only in text that axe has
- * already seen in the same markup; every code colour is checked against
- * every background by palette.test.ts.
+ * already seen in the same markup (see leftOut for what else it skips);
+ * every code colour is checked against every background by palette.test.ts.
  *
  * Then what a reader does: search (on the phone, and by keyboard), follow
  * identifiers, step a figure, run an example, print, switch theme.
@@ -190,19 +190,30 @@ function seePage(a: { url: string; kind: 'book' | 'api' | 'print'; chapters: num
 }
 
 /**
- * axe-core's serious and critical violations on the page, as `rule: what`.
- * On a source view and the print view the code is left out: it is the same
- * code, in the same classes, as the chapters', where axe checks it in both
- * themes (and palette.ts's test checks every code colour on every
- * background). It is emptied rather than excluded, since axe walks an
- * excluded subtree all the same: on the print view that is two thirds of
- * its work.
+ * What axe may leave out of a page, because the run reads the same markup in
+ * the same classes elsewhere, and axe walks whatever is in the document (an
+ * excluded subtree too), so it is taken out before axe starts:
+ *   - the code of a source view and of the print view: the chapter checked
+ *     here shows woven code in both themes (and palette.test.ts checks every
+ *     code colour on every background);
+ *   - the identifiers' index beyond its first 40 rows: every row is one
+ *     template, its cells the same classes;
+ *   - typedoc's navigation tree (three quarters of each API page), on all
+ *     but the API's front page, where it is checked.
  */
+function leftOut(file: string): { empty?: string; remove?: string } {
+  if (file.startsWith('source/') || file === 'print.html') return { empty: 'pre.shiki' };
+  if (file === 'identifiers.html') return { remove: 'tbody tr:nth-child(n+41)' };
+  if (file.startsWith('api/') && file !== 'api/index.html') return { empty: '#tsd-nav-container' };
+  return {};
+}
+
+/** axe-core's serious and critical violations on the page, as `rule: what`. */
 async function axe(page: Page, file: string, runOnly?: string[]): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ url: AXE_URL });
-  const leaveOutCode = file.startsWith('source/') || file === 'print.html';
-  return page.evaluate(async ({ leaveOutCode, only }: { leaveOutCode: boolean; only: string[] | null }) => {
-    if (leaveOutCode) for (const pre of document.querySelectorAll('pre.shiki')) pre.replaceChildren();
+  return page.evaluate(async ({ out, only }: { out: { empty?: string; remove?: string }; only: string[] | null }) => {
+    if (out.empty) for (const e of document.querySelectorAll(out.empty)) e.replaceChildren();
+    if (out.remove) for (const e of document.querySelectorAll(out.remove)) e.remove();
     const a = (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> } }).axe;
     // Only violations, and none of the extras (selectors, ancestry, xpaths of every node checked, the
     // stylesheet preload) that a report to a person needs and a pass/fail does not.
@@ -210,7 +221,7 @@ async function axe(page: Page, file: string, runOnly?: string[]): Promise<string
     const r = await a.run(document, { ...lean, ...(only ? { runOnly: only } : {}) });
     return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.length} element(s)`);
-  }, { leaveOutCode, only: runOnly ?? null });
+  }, { out: leftOut(file), only: runOnly ?? null });
 }
 
 /** Set the page's theme as the toggle would, without the toggle (typedoc's pages keep theirs in data-theme). */
