@@ -11,21 +11,9 @@ import { READ, type AccessKind } from '../../src/hw/rights.ts';
 import { Builder32, FrameAllocator } from '../../src/tools/builder.ts';
 import { runs } from '../support/budget.ts';
 import { claim } from '../support/claim.ts';
-import { firstDifference, scenario } from '../support/fast-miss.ts';
+import { countingFullWalks, firstDifference, scenario } from '../support/fast-miss.ts';
 
 const PAGE = 4096;
-
-/** The fast path's method for any other miss, wrapped to count how often an MMU with the fast path falls back to it. */
-function countingFullWalks(): { count: () => number; restore: () => void } {
-  const proto = Mmu.prototype as unknown as Record<'physicalMiss', (this: Mmu, vaddr: number, kind: AccessKind) => number>;
-  const fullWalk = proto.physicalMiss;
-  let n = 0;
-  proto.physicalMiss = function (vaddr, kind) {
-    if ((this as unknown as { fastMisses: boolean }).fastMisses) n++;
-    return fullWalk.call(this, vaddr, kind);
-  };
-  return { count: () => n, restore: () => { proto.physicalMiss = fullWalk; } };
-}
 
 describe('the fast miss path', () => {
   test('over a window onto a larger memory (a Guest\'s slice of the Host\'s), it reads the window\'s tables', () => {

@@ -207,7 +207,7 @@ export function firstDifference(s: Scenario): { diff: string | null; misses: num
 }
 
 /** The fast path's method for any other miss, wrapped to count how often an MMU with the fast path falls back to it. */
-function countingFullWalks(): { count: () => number; restore: () => void } {
+export function countingFullWalks(): { count: () => number; restore: () => void } {
   const proto = Mmu.prototype as unknown as Record<'physicalMiss', (this: Mmu, vaddr: number, kind: AccessKind) => number>;
   const fullWalk = proto.physicalMiss;
   let n = 0;
