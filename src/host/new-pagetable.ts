@@ -29,38 +29,40 @@ export const cr3Base = (g: Guest, cr3: number): number => (cr3 & (g.pae ? 0xffff
 
 /**
  * LHCALL_NEW_PGTABLE: the Guest loaded CR3 with `gpgdir`. Use the shadow we
- * have for it, or make one; a brand-new shadow has no kernel mappings yet, so
- * the stack must be pinned before the Guest runs. The directory itself is not
- * read here: a bad address kills the Guest at its first fault, when we read
- * through it.
+ * have for it, or make one. The directory itself is not read here: a bad
+ * address kills the Guest at its first fault, when we read through it.
+ *
+ * Whichever shadow we run on must map the stack before the Guest runs. A
+ * brand-new one has no kernel mappings yet; one used before may have lost
+ * them to a flush of everything, which pins the stack only in the shadow in
+ * use at the time. lguest pinned a blank shadow only, so a Guest that
+ * flushed everything and then switched back to another process ran on a
+ * shadow without its stack. Pinning a page that is mapped costs one walk of
+ * our tables.
  */
 export function guestNewPagetable(g: Guest, gpgdir: number): void {
   gpgdir = cr3Base(g, gpgdir);
   let slot = findPgdir(g, gpgdir);
-  let blank = false;
-  if (slot === PGDIR_SLOTS) ({ slot, blank } = newPgdir(g, gpgdir));
+  if (slot === PGDIR_SLOTS) slot = newPgdir(g, gpgdir);
   g.cpuPgd = slot;
   g.tlbStale = true;
-  if (blank) pinStackPages(g);
+  pinStackPages(g);
 }
 // #endregion H430-new-pagetable
 
 // #region H435-new-pgdir
 /**
  * Take a slot for `gpgdir`: a random victim, as lguest does (no LRU). A slot
- * used before keeps its kernel half, which is the same in every process, and
- * loses its user half, which is not.
+ * used before keeps its kernel half, which is the same in every process
+ * (unless a flush of everything has taken it since), and loses its user
+ * half, which is not.
  */
-export function newPgdir(g: Guest, gpgdir: number): { slot: number; blank: boolean } {
+export function newPgdir(g: Guest, gpgdir: number): number {
   const slot = Math.floor(g.random() * PGDIR_SLOTS) % PGDIR_SLOTS;
   const pgdir = g.pgdirs[slot]!;
-  let blank = false;
-  if (!pgdir.pgdir) {
-    pgdir.pgdir = newShadowPage(g);
-    blank = true;
-  }
+  if (!pgdir.pgdir) pgdir.pgdir = newShadowPage(g);
   pgdir.gpgdir = gpgdir;
   flushUserMappings(g, slot);
-  return { slot, blank };
+  return slot;
 }
 // #endregion H435-new-pgdir
