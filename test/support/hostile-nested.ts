@@ -2,7 +2,7 @@
  * A hostile Guest for the nested-paging Host, at either paging width, and
  * the judge that watches it.
  *
- * The Guest does what the transparent Host's hostile Guest does (garbage
+ * The Guest is hostile-guest.ts's, as the transparent Host's test has it (garbage
  * and sense in its page tables, written through its direct map; its own
  * tables mapped writable into user space and written through the alias;
  * directory rights changed in place; tables memset as data; a dozen address
@@ -33,12 +33,13 @@ import { GeneralProtectionFault, PageFault } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, CR4_SMAP, CR4_SMEP, Mmu } from '../../src/hw/mmu.ts';
 import { EPT_R, EPT_RAM, EPT_W, EPT_X } from '../../src/hw/nested.ts';
 import { BusError, PhysicalMemory } from '../../src/hw/phys-memory.ts';
-import { _PAGE_TABLE, PTE_A, PTE_D, PTE_G, PTE_P, PTE_PCD, PTE_PS, PTE_PWT, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { _PAGE_TABLE, PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 import { mulberry32 } from '../../src/host/init.ts';
 import { GuestKilled } from '../../src/host/lguest.ts';
 import { FAULTED, nestedAccess, nestedInvlpg, nestedWriteCr0, nestedWriteCr3, nestedWriteCr4 } from '../../src/host/nested/run.ts';
 import { createNestedVm, type NestedVm } from '../../src/host/nested/vm.ts';
+import { BOOT_DIR, hex, HostileGuest, PAGE_OFFSET } from './hostile-guest.ts';
 
 export interface NestedHostileReport {
   steps: number;
@@ -65,14 +66,8 @@ const KILL_REASONS = /^(outside its memory|out of memory allocating a nested pag
 
 /** Three 2 MiB regions of Guest memory (the last one short): a small Host's tables hold two. */
 const PAGES = 1100;
-const PAGE_OFFSET = 0xc000_0000;
 /** Data the Guest's programs map: in the first region and the second. */
 const DATA = [[16, 112], [520, 600]] as const;
-const USER_ADDRS = [0x0180_0000, 0x0804_8000, 0x080f_0000, 0x0840_0000, 0x4000_0000, 0x4020_0000, 0x8000_0000, 0xbffe_0000];
-const USER_RUN = 16;
-const BOOT_DIR = 0x2000;
-const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
-
 type Seen = { value: number } | { fault: number; address: number } | { outside: true };
 
 export function runHostileNested(options: { pae: boolean; steps: number; seed: number }): NestedHostileReport {
@@ -88,11 +83,7 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
 
   let vm!: NestedVm;
   let bare!: Mmu;
-  let dirs: number[] = [];
-  let current = BOOT_DIR;
-  let top = PAGES;
   let born = 0;
-  let tables: number[] = [];
   let zaps = 0;
   const history: string[] = [];
   const note = (what: string) => {
@@ -102,14 +93,17 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
 
   // ---- The Guest's knowledge of its memory (the judge's copy: the same bytes, until something differs). ----
   const peek = (gpa: number) => (gpa >= 0 && gpa + 4 <= PAGES * 4096 ? bare.memory.read32(gpa) : 0);
-  const inGuest = (entry: number) => (entry & PTE_P) !== 0 && entry >>> 12 < PAGES;
-  const frameOf = (entry: number) => (entry & 0xffff_f000) >>> 0;
-  const pteIndex = (va: number) => (pae ? (va >>> 12) & 0x1ff : (va >>> 12) & 0x3ff);
-  const pdeAt = (dir: number, va: number) => {
-    if (!pae) return dir + (va >>> 22) * 4;
-    const pdpte = peek(dir + (va >>> 30) * 8);
-    return inGuest(pdpte) ? frameOf(pdpte) + ((va >>> 21) & 0x1ff) * 8 : -1;
-  };
+  const guest = new HostileGuest(
+    {
+      pae, pages: PAGES, data: DATA, tableFloor: DATA[1][1] + 16, outsideChance: 0.02,
+      largeDirectories: true, keepLarge32: false, highWords: true,
+      // Every sixteenth word: to this Host a store into a table is a store like any other, and a whole page is 1,024 of them.
+      memsetStride: 64, spares: (table) => table === BOOT_DIR || (table >= 0x3000 && table < 0x8000),
+    },
+    { peek, access: (va, kind, cpl, value) => access(va, kind, cpl, value), cr3: (v) => cr3(v), invlpg, pagingOff: () => bare.mode === 'off', note },
+    rnd,
+  );
+  const { frameOf } = guest;
 
   // ---- Both machines, one instruction at a time. ----
 
@@ -153,7 +147,7 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
   function access(va: number, kind: AccessKind, cpl: number, value = (va ^ report.steps) >>> 0): void {
     va >>>= 0;
     const k = (['read', 'write', 'fetch'] as const)[kind];
-    note(`${k} ${hex(va)} at CPL ${cpl}${kind === WRITE ? ` of ${hex(value)}` : ''} in ${hex(current)}${bare.mode === 'off' ? ' (paging off)' : ''}`);
+    note(`${k} ${hex(va)} at CPL ${cpl}${kind === WRITE ? ` of ${hex(value)}` : ''} in ${hex(guest.current)}${bare.mode === 'off' ? ' (paging off)' : ''}`);
     // What a fresh walk says (to tell a stale TLB hit), and whether the store lands in a table or the page is large.
     let fresh: { paddr: number | null; large: boolean } | null = null;
     if (bare.mode !== 'off' && (va & 0xfff) <= 0xffc) {
@@ -189,7 +183,7 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
     if (result !== expected.value) throw new Error(`${k} at ${hex(va)} (CPL ${cpl}): bare hardware ${kind === WRITE ? 'stored' : 'read'} ${hex(expected.value)}, the Guest ${result === FAULTED ? `faulted ${JSON.stringify(vm.lastFault)}` : `got ${hex(result)}`}`);
     const paddr = bare.tlb.entries().find((t) => t.vpn === Math.floor(va / 4096));
     if (fresh && paddr && fresh.paddr !== null && (fresh.paddr & ~0xfff) !== paddr.pageBase) report.staleHits++;
-    if (kind === WRITE && tables.includes((fresh?.paddr ?? -1) & ~0xfff)) report.tableStores++;
+    if (kind === WRITE && guest.tables.includes((fresh?.paddr ?? -1) & ~0xfff)) report.tableStores++;
   }
 
   /** A control register, on both: what bare hardware refuses (#GP, or PDPT entries outside memory) the Host must refuse by killing. */
@@ -223,10 +217,8 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
     vm = createNestedVm({ pages: PAGES, pae, hostPages: small ? 6 : 64, walkCache: chance(0.5) ? 16 : 0 });
     bare = new Mmu(new PhysicalMemory(PAGES * 4096));
     zaps = 0;
-    top = PAGES;
-    tables = [];
-    dirs = [BOOT_DIR];
-    current = BOOT_DIR;
+    guest.reset();
+    const { tables } = guest;
     born = report.steps;
     history.length = 0;
     // The Launcher lays out the boot tables, the direct map of all the Guest's memory, in both memories before the Guest runs.
@@ -252,63 +244,8 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
     if (pae) cr4(CR4_PAE);
     cr3(BOOT_DIR);
     cr0(CR0_PE | CR0_PG | CR0_WP);
-    for (const base of USER_ADDRS) for (let i = 0; i < USER_RUN; i++) if (chance(0.7)) setPte(BOOT_DIR, base + i * 4096, sensiblePte());
+    guest.mapPrograms();
   };
-
-  // ---- What the Guest writes. ----
-  const dataFrame = () => {
-    const [lo, hi] = DATA[int(2)]!;
-    return lo + int(hi - lo);
-  };
-  const sensiblePte = () => ((dataFrame() << 12) | PTE_P | PTE_US | (chance(0.8) ? PTE_RW : 0) | [0, PTE_A, PTE_A | PTE_D][int(3)]!) >>> 0;
-  const randomPte = (): number => {
-    if (chance(0.5)) return sensiblePte();
-    if (chance(0.1)) return int(0x1_0000_0000) >>> 0;
-    const frame = chance(0.02) ? PAGES + int(64) : chance(0.1) && tables.length ? tables[int(tables.length)]! >>> 12 : dataFrame();
-    let flags = chance(0.08) ? 0 : PTE_P;
-    if (chance(0.7)) flags |= PTE_RW;
-    if (chance(0.7)) flags |= PTE_US;
-    flags |= [0, PTE_A, PTE_D, PTE_A | PTE_D][int(4)]!;
-    if (chance(0.1)) flags |= PTE_G;
-    if (chance(0.05)) flags |= PTE_PWT | PTE_PCD;
-    return ((frame << 12) | flags) >>> 0;
-  };
-  const randomPdeFlags = (): number => {
-    let flags = PTE_P | (chance(0.5) ? PTE_A : 0);
-    if (chance(0.75)) flags |= PTE_RW;
-    if (chance(0.75)) flags |= PTE_US;
-    return flags;
-  };
-  const userAddr = () => (USER_ADDRS[int(USER_ADDRS.length)]! + int(USER_RUN) * 0x1000 + int(1024) * 4) >>> 0;
-  const kernelAddr = () => (PAGE_OFFSET + int(PAGES) * 4096 + int(1024) * 4) >>> 0;
-  const anyAddr = () => (chance(0.6) ? userAddr() : chance(0.8) ? kernelAddr() : int(0x1_0000_0000) >>> 0);
-  const tableFrame = () => {
-    if (top > DATA[1][1] + 16) {
-      const f = --top * 4096;
-      tables.push(f);
-      return f;
-    }
-    return tables[int(tables.length)]!;
-  };
-
-  /** A kernel store to Guest-physical `gpa`: through the direct map, or at the address itself with paging off. */
-  const poke = (gpa: number, value: number) => access(bare.mode === 'off' ? gpa : (PAGE_OFFSET + gpa) >>> 0, WRITE, 0, value);
-  function setPte(dir: number, va: number, pte: number, pdeFlags = _PAGE_TABLE): void {
-    if (pae) {
-      const pdpteAt = dir + (va >>> 30) * 8;
-      if (!inGuest(peek(pdpteAt)) || peek(pdpteAt) & 0x1e6 || peek(pdpteAt + 4)) {
-        poke(pdpteAt, tableFrame() | PTE_P);
-        poke(pdpteAt + 4, 0);
-        if (dir === current) cr3(current);
-      }
-    }
-    const at = pdeAt(dir, va);
-    if (at < 0) return;
-    if (!inGuest(peek(at)) || peek(at) & PTE_PS) poke(at, tableFrame() | pdeFlags);
-    const pde = peek(at);
-    if (!inGuest(pde)) return;
-    poke(frameOf(pde) + pteIndex(va) * e, pte);
-  }
 
   /** Both memories byte for byte, both TLBs entry by entry, and the Host's tables. */
   function scan(): void {
@@ -347,88 +284,15 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
   }
 
   // ---- The Guest's moves. ----
+  function invlpg(va: number): void {
+    note(`INVLPG ${hex(va)}`);
+    bare.invlpg(va);
+    nestedInvlpg(vm, va);
+  }
+
+  // ---- The Guest's moves: the hostile Guest's, and those this Host allows besides. ----
   const moves: [number, () => void][] = [
-    [30, () => access(anyAddr(), int(3) as AccessKind, chance(0.7) ? 3 : 0)],
-    [6, () => {
-      const base = USER_ADDRS[int(USER_ADDRS.length)]!;
-      const kind = chance(0.5) ? WRITE : READ;
-      for (let i = 0; i < USER_RUN; i++) access(base + i * 4096, kind, 3);
-    }],
-    [16, () => {
-      const dir = dirs[int(dirs.length)]!;
-      const va = chance(0.85) ? userAddr() : kernelAddr();
-      if (va >= PAGE_OFFSET && !chance(0.1)) return;
-      setPte(dir, va, randomPte(), randomPdeFlags());
-    }],
-    // A directory entry's rights changed in place, or made a large page (PSE or PAE's 2 MiB); flushed, or not.
-    [5, () => {
-      const dir = chance(0.6) ? current : dirs[int(dirs.length)]!;
-      const at = pdeAt(dir, userAddr());
-      if (at < 0 || !inGuest(peek(at))) return;
-      if (chance(0.15)) poke(at, (((pae ? DATA[int(2)]![0] & ~0x1ff : 0) << 12) | PTE_P | PTE_RW | PTE_US | PTE_PS | (chance(0.5) ? PTE_A : 0)) >>> 0);
-      else poke(at, (peek(at) & ~(PTE_RW | PTE_US)) | (randomPdeFlags() & (PTE_RW | PTE_US)));
-      if (chance(0.3)) cr3(current);
-    }],
-    [3, () => {
-      const dir = dirs[int(dirs.length)]!;
-      const va = userAddr();
-      const garbage = chance(0.05);
-      if (pae && chance(0.3)) {
-        poke(dir + (va >>> 30) * 8, garbage ? int(0x1_0000_0000) >>> 0 : tableFrame() | PTE_P);
-        if (chance(0.5)) cr3(current);
-        return;
-      }
-      const at = pdeAt(dir, va);
-      if (at >= 0) poke(at, garbage ? int(0x1_0000_0000) >>> 0 : tableFrame() | randomPdeFlags());
-    }],
-    [8, () => {
-      if (dirs.length < 12 && top > DATA[1][1] + 24 && chance(0.35)) {
-        const dir = tableFrame();
-        if (pae) {
-          poke(dir + 3 * 8, peek(BOOT_DIR + 3 * 8));
-          for (let i = 0; i < 3; i++) poke(dir + i * 8, 0);
-        } else {
-          for (let i = 0; i < PAGE_OFFSET >>> 22; i += 1 + int(64)) poke(dir + i * 4, 0);
-          for (let i = PAGE_OFFSET >>> 22; i < 1024; i++) if (peek(dir + i * 4) !== peek(BOOT_DIR + i * 4)) poke(dir + i * 4, peek(BOOT_DIR + i * 4));
-        }
-        for (let r = 0; r < 3; r++) {
-          const base = USER_ADDRS[int(USER_ADDRS.length)]!;
-          for (let i = 0; i < USER_RUN; i += 2) if (chance(0.5)) setPte(dir, base + i * 4096, sensiblePte());
-        }
-        dirs.push(dir);
-        report.maxDirs = Math.max(report.maxDirs, dirs.length);
-      }
-      current = dirs[int(dirs.length)]!;
-      cr3((current | (chance(0.1) ? int(pae ? 32 : 4096) : 0)) >>> 0);
-    }],
-    [4, () => {
-      if (chance(0.5)) cr3(current);
-      else {
-        const va = anyAddr();
-        note(`INVLPG ${hex(va)}`);
-        bare.invlpg(va);
-        nestedInvlpg(vm, va);
-      }
-    }],
-    [4, () => {
-      const table = tables[int(tables.length)]!;
-      const va = userAddr() & ~0xfff;
-      setPte(current, va, (table | PTE_P | PTE_RW | PTE_US | PTE_A | (chance(0.5) ? PTE_D : 0)) >>> 0);
-      for (let i = 0; i < 1 + int(4); i++) access(va + int(1024 / (e / 4)) * e, WRITE, 3, chance(0.5) ? randomPte() : int(0x1_0000_0000) >>> 0);
-    }],
-    [1, () => {
-      const table = tables[int(tables.length)]!;
-      if (table === BOOT_DIR || (table >= 0x3000 && table < 0x8000)) return;
-      // (Every sixteenth word: to this Host a store into a table is a store like any other, and a whole page is 1,024 of them.)
-      note(`memset of table frame ${hex(table)}`);
-      for (let off = 0; off < 4096; off += 64) poke(table + off, 0);
-    }],
-    [1, () => poke(int(PAGES) * 4096 + int(1024) * 4, randomPte())],
-    [0.1, () => {
-      const bad = chance(0.5) ? (PAGES + int(1000)) * 4096 : int(0x1_0000_0000) >>> 0;
-      cr3(bad);
-      current = bad;
-    }],
+    ...guest.moves(),
     // CR4's paging bits as the Guest likes (large pages, Global, SMEP, SMAP); now and then a value no processor takes.
     [1, () => {
       if (chance(0.05)) return cr4(int(0x1_0000_0000) >>> 0);
@@ -448,7 +312,7 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
     // With paging off, the Guest pokes at its memory directly: its tables too.
     [2, () => {
       if (bare.mode !== 'off') return;
-      for (let i = 0; i < 4; i++) access(chance(0.2) ? tables[int(tables.length)]! + int(1024) * 4 : int(PAGES * 4096), [READ, WRITE, FETCH][int(3)] as AccessKind, 0);
+      for (let i = 0; i < 4; i++) access(chance(0.2) ? guest.tables[int(guest.tables.length)]! + int(1024) * 4 : int(PAGES * 4096), [READ, WRITE, FETCH][int(3)] as AccessKind, 0);
     }],
   ];
   const total = moves.reduce((s, [w]) => s + w, 0);
@@ -502,5 +366,6 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
   }
   tally();
   report.lives.push(report.steps - born);
+  report.maxDirs = guest.maxDirs;
   return report;
 }

@@ -2,7 +2,8 @@
  * A hostile Guest for the transparent Host, at either paging width, and the
  * judge that watches it.
  *
- * The Guest has no hypercalls to abuse, so it abuses what it has: stores.
+ * The Guest (hostile-guest.ts's, shared with the nested Host's test) has no
+ * hypercalls to abuse, so it abuses what it has: stores.
  * It keeps many address spaces (far more than lguest's four slots), writes
  * sensible entries and garbage into its page tables through its direct map,
  * maps its own page tables writable into user space and writes them through
@@ -31,7 +32,7 @@
  */
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, Mmu } from '../../src/hw/mmu.ts';
 import { BusError, PhysicalMemory } from '../../src/hw/phys-memory.ts';
-import { _PAGE_TABLE, PTE_A, PTE_D, PTE_G, PTE_P, PTE_PCD, PTE_PS, PTE_PWT, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { _PAGE_TABLE, PTE_A, PTE_D, PTE_G, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 import { GeneralProtectionFault } from '../../src/hw/fault.ts';
 import { mulberry32 } from '../../src/host/init.ts';
@@ -40,6 +41,7 @@ import { guestInvlpg, guestWriteCr0, guestWriteCr3, guestWriteCr4 } from '../../
 import { FAULTED, vmAccess } from '../../src/host/transparent/run.ts';
 import { isWriteProtected } from '../../src/host/transparent/write-protect.ts';
 import { createVm, type Vm } from '../../src/host/transparent/vm.ts';
+import { BOOT_DIR, hex, HostileGuest, PAGE_OFFSET } from './hostile-guest.ts';
 
 export interface TransparentHostileReport {
   steps: number;
@@ -66,12 +68,7 @@ export interface TransparentHostileReport {
 const KILL_REASONS = /^(bad page table entry|bad PDPT entry|bad CR3|a large page|out of memory allocating a shadow page|unsupported CR[04]|access to 0x[0-9a-f]+ with paging off)/;
 
 const PAGES = 192;
-const PAGE_OFFSET = 0xc000_0000;
 const DATA_FRAMES = [16, 112] as const;
-const USER_ADDRS = [0x0180_0000, 0x0804_8000, 0x080f_0000, 0x0840_0000, 0x4000_0000, 0x4020_0000, 0x8000_0000, 0xbffe_0000];
-const USER_RUN = 16;
-const BOOT_DIR = 0x2000;
-const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 export function runHostileTransparent(options: { pae: boolean; steps: number; seed: number }): TransparentHostileReport {
   const { pae } = options;
@@ -86,12 +83,7 @@ export function runHostileTransparent(options: { pae: boolean; steps: number; se
 
   let vm!: Vm;
   let native!: Mmu;
-  let dirs: number[] = [];
-  let current = BOOT_DIR;
-  let top = PAGES;
   let born = 0;
-  /** Frames this life has used as tables (page tables, directories, PMDs), the ones its aliases and memsets aim at. */
-  let tables: number[] = [];
   const written = new Map<number, number>();
   const history: string[] = [];
   const note = (what: string) => {
@@ -101,15 +93,17 @@ export function runHostileTransparent(options: { pae: boolean; steps: number; se
 
   // ---- The Guest's own knowledge of its memory (it wrote it; reading it back changes nothing). ----
   const peek = (gpa: number) => (gpa >= 0 && gpa + 4 <= PAGES * 4096 ? vm.memory.read32(vm.memBase + gpa) : 0);
-  const inGuest = (entry: number) => (entry & PTE_P) !== 0 && entry >>> 12 < PAGES;
-  const frameOf = (entry: number) => (entry & 0xffff_f000) >>> 0;
-  const pteIndex = (va: number) => (pae ? (va >>> 12) & 0x1ff : (va >>> 12) & 0x3ff);
-  /** Where the directory entry for `va` in `dir` is (under PAE, below its PDPT entry), or -1. */
-  const pdeAt = (dir: number, va: number) => {
-    if (!pae) return dir + (va >>> 22) * 4;
-    const pdpte = peek(dir + (va >>> 30) * 8);
-    return inGuest(pdpte) ? frameOf(pdpte) + ((va >>> 21) & 0x1ff) * 8 : -1;
-  };
+  const guest = new HostileGuest(
+    {
+      pae, pages: PAGES, data: [DATA_FRAMES], tableFloor: DATA_FRAMES[1], outsideChance: 0.01, psChance: 0.01,
+      largeDirectories: false, keepLarge32: true, highWords: false,
+      // A word at a time: the stores to a shadowed table trap, and KVM's flood detector should notice.
+      memsetStride: 4, spares: (table) => table === BOOT_DIR || table === 0x3000 || (pae && table === 0x4000),
+    },
+    { peek, access: (va, kind, cpl, value) => access(va, kind, cpl, value), cr3: (v) => cr3(v), invlpg, pagingOff: () => false, note },
+    rnd,
+  );
+  const { frameOf } = guest;
 
   const boot = () => {
     // The first life, every third after it, and a quarter of the rest run on a Host short of pages.
@@ -122,10 +116,8 @@ export function runHostileTransparent(options: { pae: boolean; steps: number; se
       if (paddr < vm.memBase && !written.has(paddr)) written.set(paddr, vm.memory.read32(paddr));
       write32(paddr, value);
     };
-    top = PAGES;
-    tables = [];
-    dirs = [BOOT_DIR];
-    current = BOOT_DIR;
+    guest.reset();
+    const { tables } = guest;
     born = report.steps;
     history.length = 0;
     // With paging off the Guest writes its boot tables at their physical addresses.
@@ -149,69 +141,8 @@ export function runHostileTransparent(options: { pae: boolean; steps: number; se
     native.writeCr3(BOOT_DIR);
     native.writeCr0(CR0_PE | CR0_PG | CR0_WP);
     // Its programs' pages, mapped through its direct map (stores the judge compares, like every other).
-    for (const base of USER_ADDRS) for (let i = 0; i < USER_RUN; i++) if (chance(0.7)) setPte(BOOT_DIR, base + i * 4096, sensiblePte());
+    guest.mapPrograms();
   };
-
-  // ---- What the Guest writes. ----
-  const dataFrame = () => DATA_FRAMES[0] + int(DATA_FRAMES[1] - DATA_FRAMES[0]);
-  const sensiblePte = () => ((dataFrame() << 12) | PTE_P | PTE_US | (chance(0.8) ? PTE_RW : 0) | [0, PTE_A, PTE_A | PTE_D][int(3)]!) >>> 0;
-  const randomPte = (): number => {
-    if (chance(0.5)) return sensiblePte();
-    if (chance(0.1)) return int(0x1_0000_0000) >>> 0;
-    const frame = chance(0.01) ? PAGES + int(64) : chance(0.1) && tables.length ? tables[int(tables.length)]! >>> 12 : dataFrame();
-    let flags = chance(0.08) ? 0 : PTE_P;
-    if (chance(0.7)) flags |= PTE_RW;
-    if (chance(0.7)) flags |= PTE_US;
-    flags |= [0, PTE_A, PTE_D, PTE_A | PTE_D][int(4)]!;
-    if (chance(0.1)) flags |= PTE_G;
-    if (chance(0.05)) flags |= PTE_PWT | PTE_PCD;
-    if (chance(0.01)) flags |= PTE_PS;
-    return ((frame << 12) | flags) >>> 0;
-  };
-  const randomPdeFlags = (): number => {
-    let flags = PTE_P | (chance(0.5) ? PTE_A : 0);
-    if (chance(0.75)) flags |= PTE_RW;
-    if (chance(0.75)) flags |= PTE_US;
-    if (chance(0.01)) flags |= PTE_PS;
-    return flags;
-  };
-  const userAddr = () => (USER_ADDRS[int(USER_ADDRS.length)]! + int(USER_RUN) * 0x1000 + int(1024) * 4) >>> 0;
-  const kernelAddr = () => (PAGE_OFFSET + int(PAGES) * 4096 + int(1024) * 4) >>> 0;
-  const anyAddr = () => (chance(0.6) ? userAddr() : chance(0.8) ? kernelAddr() : int(0x1_0000_0000) >>> 0);
-  /** A fresh frame for a table, while this life's ration lasts; then one of its tables again. */
-  const tableFrame = () => {
-    if (top > DATA_FRAMES[1]) {
-      const f = --top * 4096;
-      tables.push(f);
-      return f;
-    }
-    return tables[int(tables.length)]!;
-  };
-
-  /** A kernel store to Guest-physical `gpa`, through the direct map, as any kernel writes its tables. */
-  const poke = (gpa: number, value: number) => access((PAGE_OFFSET + gpa) >>> 0, WRITE, 0, value);
-  /** A page's worth of zero, stored a word at a time (the stores to a shadowed table trap; KVM's flood detector should notice). */
-  const memset = (gpa: number) => {
-    for (let off = 0; off < 4096; off += 4) poke(gpa + off, 0);
-  };
-  /** Set the PTE for `va` in `dir`, making the tables above it if there are none. */
-  function setPte(dir: number, va: number, pte: number, pdeFlags = _PAGE_TABLE): void {
-    if (pae) {
-      const pdpteAt = dir + (va >>> 30) * 8;
-      if (!inGuest(peek(pdpteAt)) || peek(pdpteAt) & 0x1e6) {
-        const pmd = tableFrame();
-        poke(pdpteAt, pmd | PTE_P);
-        // The processor reads PDPT entries at CR3 loads: load CR3 again if this one is running.
-        if (dir === current) cr3(current);
-      }
-    }
-    const at = pdeAt(dir, va);
-    if (at < 0) return;
-    if (!inGuest(peek(at)) || (pae && peek(at) & PTE_PS)) poke(at, tableFrame() | pdeFlags);
-    const pde = peek(at);
-    if (!inGuest(pde)) return;
-    poke(frameOf(pde) + pteIndex(va) * e, pte);
-  }
 
   // ---- The judge. ----
 
@@ -219,7 +150,7 @@ export function runHostileTransparent(options: { pae: boolean; steps: number; se
   function access(va: number, kind: AccessKind, cpl: number, value = (va ^ report.steps) >>> 0): void {
     va >>>= 0;
     const k = (['read', 'write', 'fetch'] as const)[kind];
-    note(`${k} ${hex(va)} at CPL ${cpl}${kind === WRITE ? ` of ${hex(value)}` : ''} in ${hex(current)}`);
+    note(`${k} ${hex(va)} at CPL ${cpl}${kind === WRITE ? ` of ${hex(value)}` : ''} in ${hex(guest.current)}`);
     const crossing = (va & 0xfff) > 0xffc;
     let expected: { fault: number } | { paddr: number; steps: number[]; large: boolean } | 'bus' | null = null;
     if (!crossing) {
@@ -351,102 +282,22 @@ export function runHostileTransparent(options: { pae: boolean; steps: number; se
     if (mapped !== leaves) throw new Error(`${leaves} present shadow PTEs, ${mapped} in the reverse map`);
   }
 
-  // ---- The Guest's moves. ----
+  /** INVLPG: nothing for bare hardware to do, since the judge's walks are fresh. */
+  function invlpg(va: number): void {
+    note(`INVLPG ${hex(va)}`);
+    guestInvlpg(vm, va);
+  }
+
+  // ---- The Guest's moves: the hostile Guest's, and this Host's own. ----
   const moves: [number, () => void][] = [
-    [30, () => access(anyAddr(), int(3) as AccessKind, chance(0.7) ? 3 : 0)],
-    [6, () => {
-      const base = USER_ADDRS[int(USER_ADDRS.length)]!;
-      const kind = chance(0.5) ? WRITE : READ;
-      for (let i = 0; i < USER_RUN; i++) access(base + i * 4096, kind, 3);
-    }],
-    // An entry set, sensible or strange, in some address space, for a user or a kernel address.
-    [16, () => {
-      const dir = dirs[int(dirs.length)]!;
-      const va = chance(0.85) ? userAddr() : kernelAddr();
-      // The kernel keeps most of its direct map, or it could write nothing any more.
-      if (va >= PAGE_OFFSET && !chance(0.1)) return;
-      setPte(dir, va, randomPte(), randomPdeFlags());
-    }],
-    // A directory entry's rights changed in place; sometimes a flush, sometimes not.
-    [5, () => {
-      const dir = chance(0.6) ? current : dirs[int(dirs.length)]!;
-      const at = pdeAt(dir, userAddr());
-      if (at < 0 || !inGuest(peek(at))) return;
-      poke(at, (peek(at) & ~(PTE_RW | PTE_US)) | (randomPdeFlags() & (PTE_RW | PTE_US)));
-      if (chance(0.3)) cr3(current);
-    }],
-    // A new table, or garbage, in a directory entry, or (PAE) a PDPT entry, live at the next CR3 load.
-    [3, () => {
-      const dir = dirs[int(dirs.length)]!;
-      const va = userAddr();
-      const garbage = chance(0.05);
-      if (pae && chance(0.3)) {
-        poke(dir + (va >>> 30) * 8, garbage ? int(0x1_0000_0000) >>> 0 : tableFrame() | PTE_P);
-        if (chance(0.5)) cr3(current);
-        return;
-      }
-      const at = pdeAt(dir, va);
-      if (at >= 0) poke(at, garbage ? int(0x1_0000_0000) >>> 0 : tableFrame() | randomPdeFlags());
-    }],
-    // Context switches through many address spaces, new ones made as fork makes them.
-    [8, () => {
-      // A directory from a fresh frame (one made of an old table would be nonsense, which is another move).
-      if (dirs.length < 12 && top > DATA_FRAMES[1] + 8 && chance(0.35)) {
-        const dir = tableFrame();
-        if (pae) {
-          poke(dir + 3 * 8, peek(BOOT_DIR + 3 * 8));
-          for (let i = 0; i < 3; i++) poke(dir + i * 8, 0);
-        } else {
-          for (let i = 0; i < PAGE_OFFSET >>> 22; i += 1 + int(64)) poke(dir + i * 4, 0);
-          for (let i = PAGE_OFFSET >>> 22; i < 1024; i++) if (peek(dir + i * 4) !== peek(BOOT_DIR + i * 4)) poke(dir + i * 4, peek(BOOT_DIR + i * 4));
-        }
-        for (let r = 0; r < 3; r++) {
-          const base = USER_ADDRS[int(USER_ADDRS.length)]!;
-          for (let i = 0; i < USER_RUN; i += 2) if (chance(0.5)) setPte(dir, base + i * 4096, sensiblePte());
-        }
-        dirs.push(dir);
-        report.maxDirs = Math.max(report.maxDirs, dirs.length);
-      }
-      current = dirs[int(dirs.length)]!;
-      cr3((current | (chance(0.1) ? int(pae ? 32 : 4096) : 0)) >>> 0);
-    }],
-    // Flushes: a CR3 reload, or INVLPG of anything.
-    [4, () => {
-      if (chance(0.5)) cr3(current);
-      else {
-        note('INVLPG');
-        guestInvlpg(vm, anyAddr());
-      }
-    }],
-    // Its own page table mapped writable into user space, and written through the alias.
-    [4, () => {
-      const table = tables[int(tables.length)]!;
-      const va = userAddr() & ~0xfff;
-      setPte(current, va, (table | PTE_P | PTE_RW | PTE_US | PTE_A | (chance(0.5) ? PTE_D : 0)) >>> 0);
-      for (let i = 0; i < 1 + int(4); i++) access(va + int(1024 / (e / 4)) * e, WRITE, 3, chance(0.5) ? randomPte() : int(0x1_0000_0000) >>> 0);
-    }],
-    // A table's frame memset as if it were data (which the Host cannot know it is not).
-    [1, () => {
-      const table = tables[int(tables.length)]!;
-      if (table === BOOT_DIR || table === 0x3000 || (pae && table === 0x4000)) return;
-      note(`memset of table frame ${hex(table)}`);
-      memset(table);
-    }],
-    // A store anywhere in the kernel's direct map.
-    [1, () => poke(int(PAGES) * 4096 + int(1024) * 4, randomPte())],
-    // A CR3 of nonsense, now and then.
-    [0.1, () => {
-      const bad = chance(0.5) ? (PAGES + int(1000)) * 4096 : int(0x1_0000_0000) >>> 0;
-      cr3(bad);
-      current = bad;
-    }],
+    ...guest.moves(),
     // Control registers the Host does not support.
     [0.02, () => (chance(0.5) ? guestWriteCr0(vm, int(0x1_0000_0000) >>> 0) : guestWriteCr4(vm, int(0x1_0000_0000) >>> 0))],
     // Many regions, each needing shadow pages of its own: on a small Host, the shadows are thrown away again and again.
     [2, () => {
       for (let i = 0; i < 6; i++) {
         const va = ((0x1000_0000 + int(64) * (pae ? 0x20_0000 : 0x40_0000)) | 0x1000) >>> 0;
-        setPte(current, va, sensiblePte());
+        guest.setPte(guest.current, va, guest.sensiblePte());
         access(va, READ, 3);
       }
     }],
@@ -493,6 +344,7 @@ export function runHostileTransparent(options: { pae: boolean; steps: number; se
   }
   tally();
   report.lives.push(report.steps - born);
+  report.maxDirs = guest.maxDirs;
   return report;
 }
 
