@@ -23,7 +23,7 @@ export const FIGURES: Record<string, Figure> = {
   'entry-life': { title: 'The life of one entry: a read, a write, a fork, a switch, a copy on write and a flush of everything', render: entryLifeFigure },
   'pgdir-cache': { title: "The Host's four shadow slots across twelve context switches", render: pgdirCacheFigure },
   'one-fault': { title: 'One page fault, step by step: the Guest\'s entry, the shadow entry and the TLB', render: oneFaultFigure },
-  'shadow-or-nested': { title: 'One sequence on three Hosts, step by step: what the Guest did, each Host\'s exits and why, the entries of its tables that changed, and every memory reference of its TLB misses', render: textbookFigure },
+  'shadow-or-nested': { title: 'One sequence on three Hosts, step by step: each Host\'s exits and why, the entries of its tables that changed, and every memory reference of its TLB misses', render: textbookFigure },
   'm009-highmem': { title: 'M:009 counted: hidden faults, shadow pages built and whole-shadow clears, lguest\'s kmap_atomic against the fix', render: m009Figure },
 };
 // #endregion X-figure-registry

@@ -63,6 +63,12 @@ export function describeChange(c: TableChange): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n === 0 ? 'no' : n} ${n === 1 ? one : many}`;
 
+/** Exits and references from the first step to this one, on one Host. */
+interface SoFar {
+  exits: number;
+  refs: number;
+}
+
 /** One Host's part of a step, as lines of text (the squares are drawn after them). */
 function hostLines(r: HostStep): { lines: string[]; exitLines: number } {
   const lines = wrap(r.exits.length ? `${r.exits.length === 1 ? 'Exit' : 'Exits'}: ${r.exits.join(' → ')}` : 'No exit: the Host hears nothing');
@@ -72,6 +78,9 @@ function hostLines(r: HostStep): { lines: string[]; exitLines: number } {
   lines.push(...wrap(`${plural(r.misses, 'TLB miss', 'TLB misses')}: ${plural(r.refs, 'memory reference')}${r.hostRefs ? `, ${r.hostRefs} of them in the Host's tables` : ''}`));
   return { lines, exitLines };
 }
+
+/** The line under the squares: the Host's running totals. */
+const soFarLine = (t: SoFar) => `So far: ${plural(t.exits, 'exit')}, ${plural(t.refs, 'memory reference')}`;
 
 /** The squares, one per memory reference, a gap between walks; wrapped into rows. Returns the SVG and its height. */
 function squares(walks: string[], y: number): { svg: string; height: number } {
@@ -89,7 +98,8 @@ function squares(walks: string[], y: number): { svg: string; height: number } {
     }
     x += 5;
   }
-  return { svg: parts.join(''), height: walks.length ? (row + 1) * (SQUARE + 3) : 0 };
+  // With a little room under them for the line that follows.
+  return { svg: parts.join(''), height: walks.length ? (row + 1) * (SQUARE + 3) + 4 : 0 };
 }
 
 function squaresHeight(walks: string[]): number {
@@ -99,8 +109,13 @@ function squaresHeight(walks: string[]): number {
 export function textbookFigure(): FigureOutput {
   const { steps } = runTextbookSequence();
   const title = 'One sequence on three Hosts';
+  // Each Host's running totals, step by step: where each pays shows as where its count climbs.
+  const sofar = steps.map((_, n) => Object.fromEntries(TEXTBOOK_HOSTS.map((h) => [h, {
+    exits: steps.slice(0, n + 1).reduce((t, s) => t + s.hosts[h].exits.length, 0),
+    refs: steps.slice(0, n + 1).reduce((t, s) => t + s.hosts[h].refs, 0),
+  }])) as Record<TextbookHost, SoFar>);
   // Each Host's band is as tall as its tallest step, so the bands stay put as the reader steps.
-  const band = Object.fromEntries(TEXTBOOK_HOSTS.map((h) => [h, Math.max(...steps.map((s) => (1 + hostLines(s.hosts[h]).lines.length) * LINE + squaresHeight(s.hosts[h].walks)))])) as Record<TextbookHost, number>;
+  const band = Object.fromEntries(TEXTBOOK_HOSTS.map((h) => [h, Math.max(...steps.map((s, n) => (2 + hostLines(s.hosts[h]).lines.length) * LINE + squaresHeight(s.hosts[h].walks)))])) as Record<TextbookHost, number>;
   const eventLines = Math.max(...steps.map((s) => wrap(s.guest).length));
   const top = 24 + eventLines * LINE;
   const height = top + TEXTBOOK_HOSTS.reduce((sum, h) => sum + band[h] + 14, 0);
@@ -118,7 +133,9 @@ export function textbookFigure(): FigureOutput {
       const { lines, exitLines } = hostLines(r);
       // The exits in the colour of the Host's tables: each is a trip into the Host.
       lines.forEach((l, i) => body.push(`<text x="0" y="${y + 18 + (i + 1) * LINE}" class="fig-axis"${i < exitLines ? ' style="fill:var(--fig-a)"' : ''}>${esc(l)}</text>`));
-      body.push(squares(r.walks, y + 12 + (lines.length + 1) * LINE).svg);
+      const drawn = squares(r.walks, y + 12 + (lines.length + 1) * LINE);
+      body.push(drawn.svg);
+      body.push(`<text x="0" y="${y + 18 + (lines.length + 1) * LINE + drawn.height}" class="fig-axis" style="fill:var(--fg)">${esc(soFarLine(sofar[n]![h]))}</text>`);
       y += band[h] + 14;
     }
     return svgDocument(W, height, `${title}, step ${n + 1} of ${steps.length}: ${s.guest}`, body.join(''));
