@@ -73,6 +73,7 @@ interface SoFar {
 function hostLines(r: HostStep): { lines: string[]; exitLines: number } {
   const lines = wrap(r.exits.length ? `${r.exits.length === 1 ? 'Exit' : 'Exits'}: ${r.exits.join(' → ')}` : 'No exit: the Host hears nothing');
   const exitLines = r.exits.length ? lines.length : 0;
+  if (r.did.length) lines.push(...wrap(`The Host ${r.did.join('; ')}`));
   if (r.changes.length) for (const c of r.changes) lines.push(...wrap(describeChange(c)));
   else lines.push('No entry of its tables changes');
   lines.push(...wrap(`${plural(r.misses, 'TLB miss', 'TLB misses')}: ${plural(r.refs, 'memory reference')}${r.hostRefs ? `, ${r.hostRefs} of them in the Host's tables` : ''}`));
@@ -157,6 +158,7 @@ function textOf(steps: TextbookStep[]): string {
       t.refs += r.refs;
       const walks = h === 'nested' && r.walks.length ? ` [${r.walks.map((w) => w.length).join(' + ')}]` : '';
       out.push(`    ${h.padEnd(12)} ${r.exits.length ? r.exits.join(' → ') : 'no exit'} · ${plural(r.misses, 'TLB miss', 'TLB misses')}, ${plural(r.refs, 'reference')}${walks}`);
+      for (const d of r.did) out.push(`    ${''.padEnd(12)} the Host ${d}`);
       for (const c of r.changes) out.push(`    ${''.padEnd(12)} ${describeChange(c)}`);
     }
   });

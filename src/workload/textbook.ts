@@ -90,6 +90,8 @@ export interface TableChange {
 export interface HostStep {
   /** Every trip into the Host, in order, by why it happened. */
   exits: string[];
+  /** What the Host did besides writing entries: the shadow it switched the processor to, the pages it built. */
+  did: string[];
   /** The entries of the Host's tables the step wrote, in address order. */
   changes: TableChange[];
   /** TLB misses: walks the processor made. */
@@ -137,11 +139,23 @@ interface Probe {
   /** Name the entry at Host-physical `at`; null when it is no table entry of the Guest's (the Switcher's pages). */
   classify(at: number): { table: string; covers: string } | null;
   misses(): number;
+  /**
+   * The shadow the processor runs on (null: the Host keeps none), and how
+   * to say it, given what `shadows()` said before the step.
+   */
+  root(): { key: string; says: (before: Set<string>) => string } | null;
+  /** Every shadow the Host holds now, by the same keys. */
+  shadows(): Set<string>;
+  /** Pages of its tables the Host has built. */
+  built(): number;
   /** Under nested paging, the references the processor told of (`onRef`), and its own count of them (`walkRefs`). */
   nestedRefs(): { guest: number; host: number; walks: string[]; counted: number };
 }
 
-function lguestProbe(pv: LguestPlatform): Probe {
+/** Whose page directory is at Guest-physical `gpa`. */
+const owner = (m: Machine, gpa: number) => [...m.os.k.procs.values()].find((p) => p.pgdir === gpa)?.pid ?? `the directory at ${hex(gpa)}`;
+
+function lguestProbe(pv: LguestPlatform, m: Machine): Probe {
   const g = pv.g;
   const exits: string[] = [];
   g.trace = (h, message) => {
@@ -170,11 +184,19 @@ function lguestProbe(pv: LguestPlatform): Probe {
       return { table: 'shadow PTE', covers: 'a page table thrown away' };
     },
     misses: () => g.mmu.tlb.misses,
+    root() {
+      const slot = g.cpuPgd, gpgdir = g.pgdirs[slot]!.gpgdir;
+      const key = `${slot}:${gpgdir}`;
+      // A slot that held this directory before the step kept its shadow; otherwise the Host gave it one.
+      return { key, says: (before) => `switches the processor to process ${owner(m, gpgdir)}'s shadow, ${before.has(key) ? 'kept' : 'newly made'} in slot ${slot}` };
+    },
+    shadows: () => new Set(g.pgdirs.flatMap((p, slot) => (p.pgdir ? [`${slot}:${p.gpgdir}`] : []))),
+    built: () => g.stats.shadowPagesAllocated,
     nestedRefs: () => ({ guest: 0, host: 0, walks: [], counted: 0 }),
   };
 }
 
-function transparentProbe(pv: TransparentPlatform): Probe {
+function transparentProbe(pv: TransparentPlatform, m: Machine): Probe {
   const vm = pv.vm;
   const exits: string[] = [];
   vm.trace = (message) => {
@@ -202,6 +224,14 @@ function transparentProbe(pv: TransparentPlatform): Probe {
       return { table: 'shadow PTE', covers: `${hex(((parent % 4096) / 4) * 0x40_0000 + index * 4096)}${more}` };
     },
     misses: () => vm.mmu.tlb.misses,
+    root() {
+      const sp = vm.pageOf.get(vm.root);
+      if (!sp) return { key: '', says: () => 'has no shadow root' };
+      const key = `${sp.page}`;
+      return { key, says: (before) => `switches the processor to process ${owner(m, sp.gfn * 4096)}'s shadow, ${before.has(key) ? "found by its directory's frame" : 'built for its directory'}` };
+    },
+    shadows: () => new Set([...vm.pageOf.keys()].map(String)),
+    built: () => vm.stats.shadowPagesAllocated,
     nestedRefs: () => ({ guest: 0, host: 0, walks: [], counted: 0 }),
   };
 }
@@ -246,6 +276,10 @@ function nestedProbe(pv: NestedPlatform): Probe {
       return find(vm.ept.eptp - (vm.ept.eptp % 4096), 0, 0) ?? { table: 'EPT entry', covers: 'a table thrown away' };
     },
     misses: () => vm.mmu.tlb.misses,
+    // The processor's CR3 is the Guest's own: the Host keeps no root to switch.
+    root: () => null,
+    shadows: () => new Set(),
+    built: () => vm.stats.tablePagesAllocated,
     nestedRefs: () => ({ guest: counted.guest, host: counted.host, walks: [...counted.walks], counted: vm.ept.walkRefs }),
   };
 }
@@ -253,6 +287,9 @@ function nestedProbe(pv: NestedPlatform): Probe {
 /** Run one step on one machine and say what happened. */
 function measure(probe: Probe, machine: Machine, run: (m: Machine) => void, host: TextbookHost): HostStep {
   probe.exits.length = 0;
+  const rootBefore = probe.root()?.key;
+  const shadowsBefore = probe.shadows();
+  const builtBefore = probe.built();
   const exitsBefore = probe.exitCount();
   const before = probe.tables();
   const missesBefore = probe.misses();
@@ -262,6 +299,11 @@ function measure(probe: Probe, machine: Machine, run: (m: Machine) => void, host
   if (probe.exitCount() - exitsBefore !== exits.length) {
     throw new Error(`${host}: ${probe.exitCount() - exitsBefore} exits counted, but ${exits.length} told (${exits.join(', ')})`);
   }
+  const did: string[] = [];
+  const root = probe.root();
+  if (root && root.key !== rootBefore) did.push(root.says(shadowsBefore));
+  const built = probe.built() - builtBefore;
+  if (built) did.push(`built ${built} page${built === 1 ? '' : 's'} of its tables`);
   const after = probe.tables();
   const changes: TableChange[] = [];
   const was = new Int32Array(before.buffer), now = new Int32Array(after.buffer);
@@ -273,11 +315,11 @@ function measure(probe: Probe, machine: Machine, run: (m: Machine) => void, host
   const misses = probe.misses() - missesBefore;
   const refs = probe.nestedRefs();
   const walks = refs.walks.slice(refsBefore.walks.length);
-  if (host !== 'nested') return { exits, changes, misses, refs: 2 * misses, tableRefs: 2 * misses, hostRefs: 0, walks: Array<string>(misses).fill('gg') };
+  if (host !== 'nested') return { exits, changes, misses, refs: 2 * misses, tableRefs: 2 * misses, hostRefs: 0, walks: Array<string>(misses).fill('gg'), did };
   const guest = refs.guest - refsBefore.guest, hostRefs = refs.host - refsBefore.host;
   if (guest + hostRefs !== refs.counted - refsBefore.counted) throw new Error(`nested: ${guest + hostRefs} references told, but the processor counted ${refs.counted - refsBefore.counted}`);
   if (walks.length !== misses) throw new Error(`nested: ${misses} TLB misses, but ${walks.length} walks made references`);
-  return { exits, changes, misses, refs: guest + hostRefs, tableRefs: guest, hostRefs, walks };
+  return { exits, changes, misses, refs: guest + hostRefs, tableRefs: guest, hostRefs, walks, did };
 }
 
 /** Guest memory for the run: 2 MiB, all lowmem (no kmap to muddy the counts), and room for the Host's tables. */
@@ -290,7 +332,9 @@ export function runTextbookSequence(): { steps: TextbookStep[]; machines: Record
   const transparent = new TransparentPlatform(GUEST_BYTES, { hostPages: HOST_PAGES });
   const nested = new NestedPlatform(GUEST_BYTES, { hostPages: HOST_PAGES });
   const machines = { lguest: prepare(lguest), transparent: prepare(transparent), nested: prepare(nested) };
-  const probes: Record<TextbookHost, Probe> = { lguest: lguestProbe(lguest), transparent: transparentProbe(transparent), nested: nestedProbe(nested) };
+  const probes: Record<TextbookHost, Probe> = {
+    lguest: lguestProbe(lguest, machines.lguest), transparent: transparentProbe(transparent, machines.transparent), nested: nestedProbe(nested),
+  };
   const steps = TEXTBOOK_STEPS.map(({ guest, run }) => ({
     guest,
     hosts: Object.fromEntries(TEXTBOOK_HOSTS.map((h) => [h, measure(probes[h], machines[h], run, h)])) as Record<TextbookHost, HostStep>,

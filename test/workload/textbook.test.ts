@@ -53,6 +53,12 @@ describe('the textbook sequence', () => {
     expect(steps.slice(0, 8).every((s) => s.hosts.nested.changes.length === 0)).toBe(true);
     // A CR3 load, there and back, changes no table anywhere: each shadow was found, not rebuilt.
     for (const i of [4, 6]) for (const h of TEXTBOOK_HOSTS) expect(steps[i]!.hosts[h].changes, `${h} step ${i + 1}`).toEqual([]);
+    expect([4, 6].map((i) => [steps[i]!.hosts.lguest.did, steps[i]!.hosts.transparent.did])).toEqual([
+      [["switches the processor to process 2's shadow, kept in slot 0"], ["switches the processor to process 2's shadow, found by its directory's frame"]],
+      [["switches the processor to process 1's shadow, kept in slot 2"], ["switches the processor to process 1's shadow, found by its directory's frame"]],
+    ]);
+    // Nothing in the sequence needs a page of any Host's tables that was not there already.
+    for (const s of steps) for (const h of TEXTBOOK_HOSTS) expect(s.hosts[h].did.filter((d) => d.startsWith('built'))).toEqual([]);
     // The first touch: the nested Host maps the one new frame, and a walk the Guest's fault cut short is 10 references.
     expect(steps[8]!.hosts.nested.changes.map((c) => [c.table, c.covers])).toEqual([['EPT PTE', 'guest-physical 0xe000']]);
     expect(steps[8]!.hosts.nested.walks[0]).toBe('hhhhghhhhg');
