@@ -8,7 +8,7 @@
  * stepping figure from this, and its claim checks the numbers.
  */
 import { PTE_P, PTE_RW } from '../hw/pte.ts';
-import { EPT_DEPTH, EPT_LEVELS } from '../hw/nested.ts';
+import { EPT_DEPTH, EPT_LEVELS, EPT_R, EPT_W, EPT_X } from '../hw/nested.ts';
 import { ptePtr } from '../guest/kernel.ts';
 import { NestedPlatform } from '../guest/nested.ts';
 import { GuestOs } from '../guest/os.ts';
@@ -267,7 +267,7 @@ function nestedProbe(pv: NestedPlatform): Probe {
         if (level === EPT_DEPTH - 1) return null;
         for (let i = 0; i < 512; i++) {
           const e = vm.memory.read32(table + i * 8);
-          if (!(e & 7)) continue;
+          if (!(e & (EPT_R | EPT_W | EPT_X))) continue;
           const found = find((e & 0xffff_f000) >>> 0, level + 1, base + i * 2 ** (39 - 9 * level));
           if (found) return found;
         }
