@@ -10,6 +10,7 @@ import { guestAndShadowFigure } from './guest-and-shadow.ts';
 import { m009Figure } from './m009.ts';
 import { oneFaultFigure } from './one-fault.ts';
 import { pgdirCacheFigure } from './pgdir-cache.ts';
+import { textbookFigure } from './textbook-steps.ts';
 
 export type { Figure, FigureOutput } from './figure.ts';
 
@@ -22,6 +23,7 @@ export const FIGURES: Record<string, Figure> = {
   'entry-life': { title: 'The life of one entry: a read, a write, a fork, a switch, a copy on write and a flush of everything', render: entryLifeFigure },
   'pgdir-cache': { title: "The Host's four shadow slots across twelve context switches", render: pgdirCacheFigure },
   'one-fault': { title: 'One page fault, step by step: the Guest\'s entry, the shadow entry and the TLB', render: oneFaultFigure },
+  'shadow-or-nested': { title: 'One sequence on three Hosts, step by step: each Host\'s exits and why, the entries of its tables that changed, and every memory reference of its TLB misses', render: textbookFigure },
   'm009-highmem': { title: 'M:009 counted: hidden faults, shadow pages built and whole-shadow clears, lguest\'s kmap_atomic against the fix', render: m009Figure },
 };
 // #endregion X-figure-registry
