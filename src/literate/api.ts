@@ -11,7 +11,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { plainTokens, siteHighlighter, type SiteHighlighter } from './highlight.ts';
 import { cssVariables, PALETTES, type Palette } from './palette.ts';
+import { TOKEN_CSS } from './site-assets.ts';
 
 /** The folders whose exports make up the API reference. */
 export const API_FOLDERS = ['src/hw', 'src/host', 'src/guest', 'src/tools'];
@@ -33,6 +35,25 @@ export interface Explained {
   title: string;
   region: string;
   h?: number;
+}
+
+/** A woven region's lines, and where the book explains them: what a worker is told in place of a function. */
+export interface Explanation extends Explained {
+  file: string;
+  /** The region's lines, its markers included (0-based start, as the region parser gives them). */
+  startLine: number;
+  endLine: number;
+}
+
+/** The lookup `ApiOptions.explained` wants, from the book's list: the first region that holds the line. */
+export function explainedBy(list: Explanation[]): (file: string, line: number) => Explained | undefined {
+  return (file, line) => {
+    const x = list.find((e) => e.file === file && e.startLine - 1 <= line && line <= e.endLine);
+    if (!x) return undefined;
+    const e: Explained = { page: x.page, title: x.title, region: x.region };
+    if (x.h !== undefined) e.h = x.h;
+    return e;
+  };
 }
 
 export interface ApiOptions {
@@ -74,7 +95,14 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
       githubPages: false,
       // The book is the way in; the reference's front page lists its modules.
       readme: 'none',
+      // Its highlighter is loaded but not used (see commentCode): one grammar is enough.
+      highlightLanguages: ['typescript'],
     });
+    // Code in doc comments (Node's, on members inherited from Error) is highlighted by the site's
+    // highlighter, in the site's colours: typedoc's own gives up on a line after 500 ms, which a busy
+    // machine reaches, and then the page (and the order of its highlight.css) differs from build to build.
+    const highlighter = await siteHighlighter();
+    app.renderer.markedPlugin.getHighlighted = (text, lang) => commentCode(highlighter, text, lang);
     const symbols: ApiSymbol[] = [];
     app.renderer.on(td.PageEvent.END, (page: InstanceType<typeof td.PageEvent>) => {
       const model = page.model as { name?: string; kind?: number; sources?: { fileName: string; line: number }[] };
@@ -102,6 +130,13 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The inside of typedoc's `<pre><code>` for a code block in a comment: the site's tokens, JavaScript read as TypeScript. */
+function commentCode(highlighter: SiteHighlighter, text: string, lang = 'ts'): string {
+  const l = lang.toLowerCase();
+  const html = highlighter.html(text, ['js', 'javascript', 'typescript', 'mjs', 'cjs', 'mts', 'cts'].includes(l) ? 'ts' : l);
+  return plainTokens(html.replace(/^<pre[^>]*><code>/, '').replace(/<\/code><\/pre>$/, ''));
 }
 
 /** The index's anchor for a symbol: its module and name, unique where the bare name is not. */
@@ -149,6 +184,8 @@ export function apiCss(): string {
   return `:root { ${vars('light', PALETTES.light)} ${vars('dark', PALETTES.dark)} }
 :root { ${cssVariables(PALETTES.light)} }
 :root[data-theme="dark"] { ${cssVariables(PALETTES.dark)} }
+${TOKEN_CSS}
+:root { --light-code-background: ${PALETTES.light['code-bg']}; --dark-code-background: ${PALETTES.dark['code-bg']}; }
 .tsd-theme-toggle { display: none; }
 .skip { position: absolute; left: .5rem; top: -4rem; z-index: 100; padding: .5rem 1rem; background: var(--bg); color: var(--accent); border: 2px solid var(--accent); border-radius: 6px; }
 .skip:focus { top: .5rem; }

@@ -54,6 +54,9 @@ describe('the site', () => {
 
   test('the build says where its time went', () => {
     expect(site.result.errors).toEqual([]);
-    expect((site.result as unknown as { log: string[] }).log.join('\n')).toMatch(/this thread: check \d+\.\d s · typedoc \d+\.\d s/);
+    const log = (site.result as unknown as { log: string[] }).log.join('\n');
+    expect(log).toMatch(/this thread, clock \(processor\): check \d+\.\d s \(\d+\.\d s\) · scripts \d+\.\d s/);
+    expect(log).toMatch(/API reference (built|remembered)/);
+    expect(log).toMatch(/processor time: \d+\.\d s in this process's threads/);
   });
 });
