@@ -72,7 +72,9 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
   const tsconfig = join(tmp, 'tsconfig.json');
   writeFileSync(tsconfig, JSON.stringify({
     extends: join(o.root, 'tsconfig.json'),
-    compilerOptions: { lib: ['ES2022'], types: ['node'], typeRoots: [join(o.root, 'node_modules/@types')] },
+    // No @types/node: the documented modules use nothing of Node's, and with it every Error of ours
+    // listed Node's own statics (captureStackTrace and the like, with Node's docs), at a quarter of typedoc's time.
+    compilerOptions: { lib: ['ES2022'], types: [], typeRoots: [join(o.root, 'node_modules/@types')] },
     include: folders.map((d) => join(o.root, d)),
   }));
   try {
@@ -98,11 +100,11 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
       // Its highlighter is loaded but not used (see commentCode): one grammar is enough.
       highlightLanguages: ['typescript'],
     });
-    // Code in doc comments (Node's, on members inherited from Error) is highlighted by the site's
-    // highlighter, in the site's colours: typedoc's own gives up on a line after 500 ms, which a busy
-    // machine reaches, and then the page (and the order of its highlight.css) differs from build to build.
-    const highlighter = await siteHighlighter();
-    app.renderer.markedPlugin.getHighlighted = (text, lang) => commentCode(highlighter, text, lang);
+    // Code in doc comments is highlighted by the site's highlighter, in the site's colours: typedoc's
+    // own gives up on a line after 500 ms, which a busy machine reaches, and then the page (and the
+    // order of its highlight.css) differs from build to build. (It is loaded only when a comment has code.)
+    let highlighter: SiteHighlighter | undefined;
+    app.renderer.markedPlugin.getHighlighted = (text, lang) => commentCode(highlighter!, text, lang);
     const symbols: ApiSymbol[] = [];
     app.renderer.on(td.PageEvent.END, (page: InstanceType<typeof td.PageEvent>) => {
       const model = page.model as { name?: string; kind?: number; sources?: { fileName: string; line: number }[] };
@@ -124,12 +126,19 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
     });
     const project = await app.convert();
     if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return { errors: ['typedoc: the API reference did not build cleanly (see messages above)'], symbols };
+    if (Object.values(project.reflections).some(hasCodeBlock)) highlighter = await siteHighlighter();
     await app.generateDocs(project, o.out);
     unlinkLibrarySources(o.out);
     return { errors: app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [], symbols };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Whether a reflection's comment (summary or tags) holds a fenced code block. */
+function hasCodeBlock(r: { comment?: { summary: { kind: string; text: string }[]; blockTags: { content: { kind: string; text: string }[] }[] } }): boolean {
+  const c = r.comment;
+  return !!c && [c.summary, ...c.blockTags.map((t) => t.content)].some((parts) => parts.some((p) => p.kind === 'code' && p.text.startsWith('```')));
 }
 
 /** The inside of typedoc's `<pre><code>` for a code block in a comment: the site's tokens, JavaScript read as TypeScript. */
