@@ -29,7 +29,7 @@ import { searchDocs, searchIndex } from './search.ts';
 import { FAVICON, PAGE_CSS } from './site-assets.ts';
 import { SourceTree } from './sources.ts';
 import { checkTranscripts } from './transcripts.ts';
-import { buildApiInWorker } from './workers.ts';
+import { buildApiInWorker, type ApiBuilt } from './workers.ts';
 import { PER_THREAD, secs, stopwatch } from './timing.ts';
 import type { WovenMeta } from './weave.ts';
 
@@ -84,17 +84,18 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   // The API reference's symbols are what woven identifiers resolve to, and each of
   // its pages links back to the chapter that explains its symbol.
   const explanations = explanationsOf(book);
-  const noApi = { errors: [] as string[], symbols: [] as ApiSymbol[] };
+  const noApi: ApiBuilt = { errors: [], symbols: [] };
   const api = options.api === false ? Promise.resolve(noApi)
     : side(buildApiInWorker({ root, out: join(out, 'api'), explanations }), (r) => `API reference ${r.remembered ? 'remembered from an earlier build of the same code' : `built${r.cpu === undefined ? '' : ` (${secs(r.cpu)} of processor time in its worker)`}`}`);
   const checks = bookTranscripts(book);
+  const ran = { cpu: 0, ran: 0 };
   const transcripts = options.transcripts === false ? Promise.resolve<string[]>([])
-    : side(checkTranscripts(root, checks).then((e) => e.map(formatError)), () => `${new Set(checks.map((c) => c.example)).size} examples run and checked against their transcripts`);
+    : side(checkTranscripts(root, checks, 2, ran).then((e) => e.map(formatError)), () => `${new Set(checks.map((c) => c.example)).size} examples checked against their transcripts (${ran.ran ? `${ran.ran} run, ${secs(ran.cpu)} of processor time in their workers` : 'all remembered from an earlier build of the same code'})`);
   const names = figureMode ? figureNames(book.chapters.flatMap((c) => c.tokens)) : [];
   const figures = side(drawFigures(root, names).then(
-    (r) => { for (const [n, f] of r.drawn) drawn.set(n, f); return { errors: [] as string[], computed: r.computed }; },
-    (e: Error) => ({ errors: [e.message], computed: [] as string[] }),
-  ), (r) => `${names.length} figures ready (${r.computed.length ? `drawn: ${r.computed.join(', ')}` : 'all remembered from an earlier build of the same code'})`);
+    (r) => { for (const [n, f] of r.drawn) drawn.set(n, f); return { errors: [] as string[], computed: r.computed, cpu: r.cpu }; },
+    (e: Error) => ({ errors: [e.message], computed: [] as string[], cpu: 0 }),
+  ), (r) => `${names.length} figures ready (${r.computed.length ? `drawn: ${r.computed.join(', ')}, ${secs(r.cpu)} of processor time in their workers` : 'all remembered from an earlier build of the same code'})`);
 
   const pages: string[] = [];
   const write = (rel: string, html: string) => {
@@ -162,7 +163,8 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   const used = process.cpuUsage(cpu);
   const total = (used.user + used.system) / 1000;
   const mine = watch.phases.reduce((a, p) => a + p.cpu, 0);
-  log(`  processor time: ${secs(total)} in this process's threads${PER_THREAD ? ` (${secs(mine)} this one, ${secs(total - mine)} the workers and the runtime's own)` : ''}`);
+  const workers = (reference.cpu ?? 0) + figured.cpu + ran.cpu;
+  log(`  processor time: ${secs(total)} in this process's threads${PER_THREAD ? `: ${secs(mine)} this one, ${secs(workers)} the workers (API ${secs(reference.cpu ?? 0)}, figures ${secs(figured.cpu)}, examples ${secs(ran.cpu)}), ${secs(total - mine - workers)} the runtime's own (collecting garbage, compiling)` : ''}`);
   return { pages, errors: [], ms: performance.now() - started };
 }
 

@@ -104,18 +104,36 @@ export interface Ran<T> {
   stdout: string;
   /** What it printed on stderr. */
   stderr: string;
+  /** The processor time its thread used, in ms (0 where the system does not say). */
+  cpu: number;
   /** What it posted back, if anything. */
   message?: T;
   /** Why it failed: a thrown error's stack, stderr, or a hang. */
   error?: string;
 }
 
+/**
+ * What a worker starts with: it notes, as it exits, the processor time its
+ * thread used (Linux keeps it per thread) where the build can read it, then
+ * imports the bundle. Data for the bundle rides in workerData beside it.
+ */
+const BOOT = `const { workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const spent = new Float64Array(workerData.lgjCpu);
+process.on('exit', () => { try { spent[0] = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch {} });
+import(workerData.lgjFile);`;
+
 export function runInWorker<T>(file: string, workerData?: unknown): Promise<Ran<T>> {
   return new Promise((resolve) => {
-    const w = new Worker(file, { stdout: true, stderr: true, workerData, // No `--import tsx` (which a worker inherits otherwise): a bundle is plain JavaScript, and a worker that
-    // loads tsx again spends about 0.15 s of processor time on it, for each of a build's twenty-odd workers.
-    // V8's own flags (the young generation's size) are the process's and hold in every worker anyway.
-    execArgv: [], env: { ...process.env, NO_COLOR: '1' } });
+    const cpu = new SharedArrayBuffer(8);
+    const w = new Worker(BOOT, {
+      eval: true, stdout: true, stderr: true,
+      workerData: { ...(workerData as object | undefined), lgjCpu: cpu, lgjFile: pathToFileURL(file).href },
+      // No `--import tsx` (which a worker inherits otherwise): a bundle is plain JavaScript, and a worker that
+      // loads tsx again spends about 0.15 s of processor time on it, for each of a build's twenty-odd workers.
+      // V8's own flags (the young generation's size) are the process's and hold in every worker anyway.
+      execArgv: [], env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     let message: T | undefined;
@@ -133,7 +151,7 @@ export function runInWorker<T>(file: string, workerData?: unknown): Promise<Ran<
       // Let the streams drain: the exit event can come before their last chunk.
       setImmediate(() => {
         const error = failure ?? (code !== 0 ? (stderr.trim() || `exited with code ${code}`) : undefined);
-        const ran: Ran<T> = { stdout, stderr };
+        const ran: Ran<T> = { stdout, stderr, cpu: new Float64Array(cpu)[0]! };
         if (message !== undefined) ran.message = message;
         if (error) ran.error = error;
         resolve(ran);
@@ -175,20 +193,20 @@ export interface ApiBuilt {
  */
 export async function buildApiInWorker(o: { root: string; out: string; explanations: Explanation[] }): Promise<ApiBuilt> {
   const entry = { name: 'api-worker.ts', file: join(import.meta.dirname, 'api-worker.ts') };
-  return withBundles([entry], async (bundles) => {
+  return withBundles([entry], async (bundles): Promise<ApiBuilt> => {
     const b = bundles.get(entry.name)!;
     if ('error' in b) return { errors: [`the API reference's worker does not compile: ${b.error}`], symbols: [] };
     const key = memoKey('api', b.code, digestFiles(PACKAGE_ROOT, ['package-lock.json']), digestFiles(o.root, [...API_FOLDERS, 'tsconfig.json']), JSON.stringify(o.explanations));
     let failed: ApiBuilt | undefined;
     try {
       const { value, computed } = await memo(key, async () => {
-        const ran = await runInWorker<Required<Omit<ApiBuilt, 'remembered'>>>(b.file, o);
+        const ran = await runInWorker<Omit<ApiBuilt, 'remembered' | 'cpu'>>(b.file, o);
         const said = `${ran.stdout}${ran.stderr}`.trim();
         if (ran.error || !ran.message) failed = { errors: [`typedoc: ${ran.error ?? 'the worker returned nothing'}${said ? `\n${said}` : ''}`], symbols: [] };
         // typedoc's warnings are what a failed reference has to say for itself.
         else if (ran.message.errors.length) failed = { ...ran.message, errors: said ? [said, ...ran.message.errors] : ran.message.errors };
         if (failed) throw new Error('not remembered');
-        return { symbols: ran.message!.symbols, cpu: ran.message!.cpu, files: readTree(o.out) };
+        return { symbols: ran.message!.symbols, cpu: ran.cpu, files: readTree(o.out) };
       });
       if (computed) return { errors: [], symbols: value.symbols, cpu: value.cpu };
       writeTree(o.out, value.files);
