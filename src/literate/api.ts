@@ -11,7 +11,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { plainTokens, siteHighlighter, type SiteHighlighter } from './highlight.ts';
 import { cssVariables, PALETTES, type Palette } from './palette.ts';
+import { TOKEN_CSS } from './site-assets.ts';
 
 /** The folders whose exports make up the API reference. */
 export const API_FOLDERS = ['src/hw', 'src/host', 'src/guest', 'src/tools'];
@@ -35,6 +37,25 @@ export interface Explained {
   h?: number;
 }
 
+/** A woven region's lines, and where the book explains them: what a worker is told in place of a function. */
+export interface Explanation extends Explained {
+  file: string;
+  /** The region's lines, its markers included (0-based start, as the region parser gives them). */
+  startLine: number;
+  endLine: number;
+}
+
+/** The lookup `ApiOptions.explained` wants, from the book's list: the first region that holds the line. */
+export function explainedBy(list: Explanation[]): (file: string, line: number) => Explained | undefined {
+  return (file, line) => {
+    const x = list.find((e) => e.file === file && e.startLine - 1 <= line && line <= e.endLine);
+    if (!x) return undefined;
+    const e: Explained = { page: x.page, title: x.title, region: x.region };
+    if (x.h !== undefined) e.h = x.h;
+    return e;
+  };
+}
+
 export interface ApiOptions {
   root: string;
   out: string;
@@ -51,7 +72,9 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
   const tsconfig = join(tmp, 'tsconfig.json');
   writeFileSync(tsconfig, JSON.stringify({
     extends: join(o.root, 'tsconfig.json'),
-    compilerOptions: { lib: ['ES2022'], types: ['node'], typeRoots: [join(o.root, 'node_modules/@types')] },
+    // No @types/node: the documented modules use nothing of Node's, and with it every Error of ours
+    // listed Node's own statics (captureStackTrace and the like, with Node's docs), at a quarter of typedoc's time.
+    compilerOptions: { lib: ['ES2022'], types: [], typeRoots: [join(o.root, 'node_modules/@types')] },
     include: folders.map((d) => join(o.root, d)),
   }));
   try {
@@ -74,7 +97,14 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
       githubPages: false,
       // The book is the way in; the reference's front page lists its modules.
       readme: 'none',
+      // Its highlighter is loaded but not used (see commentCode): one grammar is enough.
+      highlightLanguages: ['typescript'],
     });
+    // Code in doc comments is highlighted by the site's highlighter, in the site's colours: typedoc's
+    // own gives up on a line after 500 ms, which a busy machine reaches, and then the page (and the
+    // order of its highlight.css) differs from build to build. (It is loaded only when a comment has code.)
+    let highlighter: SiteHighlighter | undefined;
+    app.renderer.markedPlugin.getHighlighted = (text, lang) => commentCode(highlighter!, text, lang);
     const symbols: ApiSymbol[] = [];
     app.renderer.on(td.PageEvent.END, (page: InstanceType<typeof td.PageEvent>) => {
       const model = page.model as { name?: string; kind?: number; sources?: { fileName: string; line: number }[] };
@@ -96,12 +126,26 @@ export async function buildApi(o: ApiOptions): Promise<{ errors: string[]; symbo
     });
     const project = await app.convert();
     if (!project || app.logger.hasErrors() || app.logger.hasWarnings()) return { errors: ['typedoc: the API reference did not build cleanly (see messages above)'], symbols };
+    if (Object.values(project.reflections).some(hasCodeBlock)) highlighter = await siteHighlighter();
     await app.generateDocs(project, o.out);
     unlinkLibrarySources(o.out);
     return { errors: app.logger.hasErrors() ? ['typedoc: generating the API pages failed'] : [], symbols };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Whether a reflection's comment (summary or tags) holds a fenced code block. */
+function hasCodeBlock(r: { comment?: { summary: { kind: string; text: string }[]; blockTags: { content: { kind: string; text: string }[] }[] } }): boolean {
+  const c = r.comment;
+  return !!c && [c.summary, ...c.blockTags.map((t) => t.content)].some((parts) => parts.some((p) => p.kind === 'code' && p.text.startsWith('```')));
+}
+
+/** The inside of typedoc's `<pre><code>` for a code block in a comment: the site's tokens, JavaScript read as TypeScript. */
+function commentCode(highlighter: SiteHighlighter, text: string, lang = 'ts'): string {
+  const l = lang.toLowerCase();
+  const html = highlighter.html(text, ['js', 'javascript', 'typescript', 'mjs', 'cjs', 'mts', 'cts'].includes(l) ? 'ts' : l);
+  return plainTokens(html.replace(/^<pre[^>]*><code>/, '').replace(/<\/code><\/pre>$/, ''));
 }
 
 /** The index's anchor for a symbol: its module and name, unique where the bare name is not. */
@@ -149,6 +193,8 @@ export function apiCss(): string {
   return `:root { ${vars('light', PALETTES.light)} ${vars('dark', PALETTES.dark)} }
 :root { ${cssVariables(PALETTES.light)} }
 :root[data-theme="dark"] { ${cssVariables(PALETTES.dark)} }
+${TOKEN_CSS}
+:root { --light-code-background: ${PALETTES.light['code-bg']}; --dark-code-background: ${PALETTES.dark['code-bg']}; }
 .tsd-theme-toggle { display: none; }
 .skip { position: absolute; left: .5rem; top: -4rem; z-index: 100; padding: .5rem 1rem; background: var(--bg); color: var(--accent); border: 2px solid var(--accent); border-radius: 6px; }
 .skip:focus { top: .5rem; }

@@ -9,6 +9,11 @@
  */
 import { cssVariables, PALETTES } from './palette.ts';
 
+/** The colours of highlighted code's token classes (see highlight.ts), in the book and the API pages alike. */
+export const TOKEN_CSS = `.t-foreground { color: var(--t-fg); } .t-keyword { color: var(--t-keyword); } .t-function { color: var(--t-function); }
+.t-constant { color: var(--t-constant); } .t-string, .t-string-expression { color: var(--t-string); } .t-comment { color: var(--t-comment); }
+.t-parameter { color: var(--t-parameter); } .t-punctuation { color: var(--t-punct); } .t-link { color: var(--t-link); } .t-italic { font-style: italic; }`;
+
 export const PAGE_CSS = `
 :root { ${cssVariables(PALETTES.light)} --header: 3.25rem; color-scheme: light; }
 html.dark { ${cssVariables(PALETTES.dark)} color-scheme: dark; }
@@ -109,9 +114,7 @@ pre code { font-size: inherit; background: none; padding: 0; }
 .shiki { color: var(--t-fg); background: var(--code-bg); }
 .shiki .line[data-line]::before { content: attr(data-line); display: inline-block; width: 3em; margin-right: 1em; text-align: right; color: var(--muted); user-select: none; }
 .shiki .line.highlighted, .shiki .line:target { background: var(--hl); }
-.t-foreground { color: var(--t-fg); } .t-keyword { color: var(--t-keyword); } .t-function { color: var(--t-function); }
-.t-constant { color: var(--t-constant); } .t-string, .t-string-expression { color: var(--t-string); } .t-comment { color: var(--t-comment); }
-.t-parameter { color: var(--t-parameter); } .t-punctuation { color: var(--t-punct); } .t-link { color: var(--t-link); } .t-italic { font-style: italic; }
+${TOKEN_CSS}
 figure { margin: 1rem 0; }
 figure.woven figcaption, figure.transcript figcaption { font-size: .8rem; color: var(--muted); background: var(--bg); border: 1px solid var(--line); border-bottom: 0; padding: .3rem .75rem; border-radius: 6px 6px 0 0; }
 figcaption .run { margin-left: .5rem; }

@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import anchor from 'markdown-it-anchor';
 import type MarkdownIt from 'markdown-it';
-import { API_FOLDERS, apiCss, apiDecorator, buildApi, type Explained } from './api.ts';
+import { API_FOLDERS, apiCss, explainedBy, type ApiSymbol, type Explanation } from './api.ts';
 import { bookMarkdown, bookTranscripts, checkBook, claimIndex, loadBook, type Book } from './book.ts';
 import { scanClaimTests, type ClaimTest } from './claims.ts';
 import { memoKey, PACKAGE_ROOT } from './cache.ts';
@@ -29,6 +29,8 @@ import { searchDocs, searchIndex } from './search.ts';
 import { FAVICON, PAGE_CSS } from './site-assets.ts';
 import { SourceTree } from './sources.ts';
 import { checkTranscripts } from './transcripts.ts';
+import { buildApiInWorker, type ApiBuilt } from './workers.ts';
+import { PER_THREAD, secs, stopwatch } from './timing.ts';
 import type { WovenMeta } from './weave.ts';
 
 export interface SiteOptions {
@@ -54,13 +56,9 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   const cpu = process.cpuUsage();
   const log = options.log ?? (() => {});
   const { root, out } = options;
-  const seconds = (from: number) => `${((performance.now() - from) / 1000).toFixed(1)} s`;
-  const times: string[] = [];
-  let lap = started;
-  const phase = (name: string) => {
-    times.push(`${name} ${seconds(lap)}`);
-    lap = performance.now();
-  };
+  const seconds = (from: number) => secs(performance.now() - from);
+  const watch = stopwatch();
+  const phase = (name: string) => watch.lap(name);
 
   // Highlighted code is kept between builds (per tree built: the student edition has its own).
   const highlighter = await siteHighlighter({ store: join(PACKAGE_ROOT, '.cache', `highlight-${memoKey('highlight', root).slice(0, 12)}.json`) });
@@ -75,20 +73,30 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   if (errors.length) return { pages: [], errors, ms: performance.now() - started };
   phase('check');
 
-  // The slow, independent work starts now, in worker threads: the examples'
-  // transcripts and the figures. This thread meanwhile builds everything else.
   const side = <T>(work: Promise<T>, done: (t: T) => string) => work.then((t) => { log(`  ${done(t)} (${seconds(started)} in)`); return t; });
-  const checks = bookTranscripts(book);
-  const transcripts = options.transcripts === false ? Promise.resolve<string[]>([])
-    : side(checkTranscripts(root, checks).then((e) => e.map(formatError)), () => `${new Set(checks.map((c) => c.example)).size} examples run and checked against their transcripts`);
-  const names = figureMode ? figureNames(book.chapters.flatMap((c) => c.tokens)) : [];
-  const figures = side(drawFigures(root, names).then(
-    (r) => { for (const [n, f] of r.drawn) drawn.set(n, f); return { errors: [] as string[], computed: r.computed }; },
-    (e: Error) => ({ errors: [e.message], computed: [] as string[] }),
-  ), (r) => `${names.length} figures ready (${r.computed.length ? `drawn: ${r.computed.join(', ')}` : 'all remembered from an earlier build of the same code'})`);
-
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
+
+  // The slow, independent work starts now, in worker threads: the API
+  // reference (typedoc), the examples' transcripts and the figures. This
+  // thread meanwhile builds everything else.
+  const chapters = book.chapters;
+  // The API reference's symbols are what woven identifiers resolve to, and each of
+  // its pages links back to the chapter that explains its symbol.
+  const explanations = explanationsOf(book);
+  const noApi: ApiBuilt = { errors: [], symbols: [] };
+  const api = options.api === false ? Promise.resolve(noApi)
+    : side(buildApiInWorker({ root, out: join(out, 'api'), explanations }), (r) => `API reference ${r.remembered ? 'remembered from an earlier build of the same code' : `built${r.cpu === undefined ? '' : ` (${secs(r.cpu)} of processor time in its worker)`}`}`);
+  const checks = bookTranscripts(book);
+  const ran = { cpu: 0, ran: 0 };
+  const transcripts = options.transcripts === false ? Promise.resolve<string[]>([])
+    : side(checkTranscripts(root, checks, 2, ran).then((e) => e.map(formatError)), () => `${new Set(checks.map((c) => c.example)).size} examples checked against their transcripts (${ran.ran ? `${ran.ran} run, ${secs(ran.cpu)} of processor time in their workers` : 'all remembered from an earlier build of the same code'})`);
+  const names = figureMode ? figureNames(book.chapters.flatMap((c) => c.tokens)) : [];
+  const figures = side(drawFigures(root, names).then(
+    (r) => { for (const [n, f] of r.drawn) drawn.set(n, f); return { errors: [] as string[], computed: r.computed, cpu: r.cpu }; },
+    (e: Error) => ({ errors: [e.message], computed: [] as string[], cpu: 0 }),
+  ), (r) => `${names.length} figures ready (${r.computed.length ? `drawn: ${r.computed.join(', ')}, ${secs(r.cpu)} of processor time in their workers` : 'all remembered from an earlier build of the same code'})`);
+
   const pages: string[] = [];
   const write = (rel: string, html: string) => {
     mkdirSync(dirname(join(out, rel)), { recursive: true });
@@ -96,7 +104,7 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
     pages.push(rel);
   };
   const fail = async (e: string[]): Promise<SiteResult> => {
-    await Promise.allSettled([transcripts, figures]);
+    await Promise.allSettled([transcripts, figures, api]);
     rmSync(out, { recursive: true, force: true });
     return { pages: [], errors: e, ms: performance.now() - started };
   };
@@ -104,20 +112,6 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   // Browsers ask every origin for /favicon.ico; a 404 there is an error in every page's console.
   writeFileSync(join(out, 'favicon.ico'), FAVICON);
 
-  const chapters = book.chapters;
-  // The API reference comes first: its symbols are what woven identifiers resolve to,
-  // and each of its pages links back to the chapter that explains its symbol.
-  const explained = explainedIn(book);
-  let symbols: Awaited<ReturnType<typeof buildApi>>['symbols'] = [];
-  if (options.api !== false) {
-    const api = await buildApi({ root, out: join(out, 'api'), explained, decorate: apiDecorator });
-    if (api.errors.length) return fail(api.errors);
-    writeFileSync(join(out, 'api.css'), apiCss());
-    pages.push('api/index.html');
-    symbols = api.symbols;
-    phase('typedoc');
-  }
-  ids.current = new Identifiers(tree, symbols, explained);
   const runnable = await bundleExamples(root, out, checks.map((t) => t.example));
   // The page's script, with the search box, and the search index it reads.
   const client = await build({ entryPoints: [join(import.meta.dirname, 'client/page.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
@@ -140,6 +134,14 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   const figured = await figures;
   if (figured.errors.length) return fail(figured.errors);
   phase('waiting for figures');
+  const reference = await api;
+  if (reference.errors.length) return fail(reference.errors);
+  if (options.api !== false) {
+    writeFileSync(join(out, 'api.css'), apiCss());
+    pages.unshift('api/index.html');
+  }
+  ids.current = new Identifiers(tree, reference.symbols, explainedBy(explanations));
+  phase('waiting for typedoc');
   const rendered = new Map(chapters.map((ch) => [ch, renderChapter(md, ch).replace(/<figure class="transcript" data-example="([^"]+)">/g, (all, ex: string) => {
     // A transcript whose example bundled for the browser gets a Run button (site.js adds it).
     const run = runnable.get(ex);
@@ -156,10 +158,13 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   if (transcriptErrors.length) return fail(transcriptErrors);
   phase('waiting for examples');
   highlighter.save();
-  log(`  this thread: ${times.join(' · ')}`);
+  log(`  this thread, clock (processor): ${watch.phases.map((p) => `${p.name} ${secs(p.wall)} (${secs(p.cpu)})`).join(' · ')}`);
   // On a shared machine the clock says little; the processor time this build took (every thread of it) says what it cost.
   const used = process.cpuUsage(cpu);
-  log(`  processor time: ${((used.user + used.system) / 1e6).toFixed(1)} s in this process's threads`);
+  const total = (used.user + used.system) / 1000;
+  const mine = watch.phases.reduce((a, p) => a + p.cpu, 0);
+  const workers = (reference.cpu ?? 0) + figured.cpu + ran.cpu;
+  log(`  processor time: ${secs(total)} in this process's threads${PER_THREAD ? `: ${secs(mine)} this one, ${secs(workers)} the workers (API ${secs(reference.cpu ?? 0)}, figures ${secs(figured.cpu)}, examples ${secs(ran.cpu)}), ${secs(total - mine - workers)} the runtime's own (collecting garbage, compiling)` : ''}`);
   return { pages, errors: [], ms: performance.now() - started };
 }
 
@@ -211,20 +216,13 @@ function conformancePage(book: Book, md: MarkdownIt): string {
 ${tableWrap(table, 'Conformance with lguest, section by section')}`;
 }
 
-/** Which chapter weaves the line `line` of `file`, in which region. */
-function explainedIn(book: Book): (file: string, line: number) => Explained | undefined {
-  return (file, line) => {
-    for (const ch of book.chapters) {
-      for (const inc of ch.env.includes) {
-        if (inc.file === file && inc.startLine - 1 <= line && line <= inc.endLine) {
-          const e: Explained = { page: pageOf(ch), title: ch.title, region: inc.region };
-          if (inc.h !== undefined) e.h = inc.h;
-          return e;
-        }
-      }
-    }
-    return undefined;
-  };
+/** Every region the book weaves, in the book's order, with the chapter that explains it. */
+function explanationsOf(book: Book): Explanation[] {
+  return book.chapters.flatMap((ch) => ch.env.includes.map((inc) => {
+    const e: Explanation = { file: inc.file, startLine: inc.startLine, endLine: inc.endLine, page: pageOf(ch), title: ch.title, region: inc.region };
+    if (inc.h !== undefined) e.h = inc.h;
+    return e;
+  }));
 }
 
 // #region X-student-site

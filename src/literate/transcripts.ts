@@ -58,9 +58,10 @@ export const EXAMPLE_DATA = ['test/fixtures'];
  * at the chapter line of its fence, with the first differing line. Each
  * example runs in a worker, as a reader's `npx tsx` would run it; its output
  * is remembered for its exact bundled code and data, so an example whose code
- * did not change since the last check is not run again.
+ * did not change since the last check is not run again. `spent` adds up the
+ * examples actually run and the processor time their workers took.
  */
-export async function checkTranscripts(root: string, checks: TranscriptCheck[], parallel = 2): Promise<SourceError[]> {
+export async function checkTranscripts(root: string, checks: TranscriptCheck[], parallel = 2, spent: { cpu: number; ran: number } = { cpu: 0, ran: 0 }): Promise<SourceError[]> {
   const errors: SourceError[] = [];
   const present = checks.filter((c) => {
     if (existsSync(join(root, c.example))) return true;
@@ -77,6 +78,9 @@ export async function checkTranscripts(root: string, checks: TranscriptCheck[], 
       try {
         const { value } = await memo(memoKey('example', e, b.code, data), async () => {
           const ran = await runInWorker(b.file);
+          // What running it cost (an example remembered costs nothing), for the build's account of its time.
+          spent.cpu += ran.cpu;
+          spent.ran++;
           if (ran.error) throw new Error(ran.error);
           return ran.stdout;
         });

@@ -13,11 +13,13 @@
  * result is keyed on (see cache.ts).
  */
 import { build, type Plugin } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { API_FOLDERS, type ApiSymbol, type Explanation } from './api.ts';
+import { digestFiles, memo, memoKey, PACKAGE_ROOT } from './cache.ts';
 
 const REGISTRY = join(import.meta.dirname, '../figures/registry.ts');
 
@@ -54,12 +56,12 @@ export interface Entry {
 }
 
 /** Bundle one entry into `dir`, or say why it does not compile. */
-async function bundle(dir: string, e: Entry, i: number): Promise<Bundle | { error: string }> {
+async function bundle(dir: string, e: Entry, i: number, packages?: 'external'): Promise<Bundle | { error: string }> {
   const outfile = join(dir, `${i}-${basename(e.name).replace(/\.ts$/, '')}.mjs`);
   try {
     await build({
       ...(e.file ? { entryPoints: [e.file] } : { stdin: { contents: e.source!, resolveDir: e.resolveDir!, loader: 'ts' as const, sourcefile: e.name } }),
-      bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, write: true, logLevel: 'silent',
+      bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, write: true, logLevel: 'silent', ...(packages ? { packages } : {}),
       plugins: [importMeta],
       // A CommonJS package bundled into ESM may still call require.
       banner: { js: "import { createRequire as __lgjRequire } from 'node:module'; const require = __lgjRequire(import.meta.url);" },
@@ -73,11 +75,15 @@ async function bundle(dir: string, e: Entry, i: number): Promise<Bundle | { erro
 /**
  * Bundle the entries into a scratch folder, hand them to `work`, and remove
  * the folder after. An entry that does not compile maps to its error.
+ *
+ * With `packages: 'external'` the npm packages are left out of the bundle and
+ * imported from this package's node_modules as they are (typedoc finds its
+ * own assets beside its code), so the folder is made inside this package.
  */
-export async function withBundles<T>(entries: Entry[], work: (bundles: Map<string, Bundle | { error: string }>) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'lgj-run-'));
+export async function withBundles<T>(entries: Entry[], work: (bundles: Map<string, Bundle | { error: string }>) => Promise<T>, packages?: 'external'): Promise<T> {
+  const dir = packages ? (mkdirSync(join(PACKAGE_ROOT, '.cache'), { recursive: true }), mkdtempSync(join(PACKAGE_ROOT, '.cache', 'run-'))) : mkdtempSync(join(tmpdir(), 'lgj-run-'));
   try {
-    const built = await Promise.all(entries.map((e, i) => bundle(dir, e, i)));
+    const built = await Promise.all(entries.map((e, i) => bundle(dir, e, i, packages)));
     return await work(new Map(entries.map((e, i) => [e.name, built[i]!])));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -96,15 +102,38 @@ parentPort.postMessage(FIGURES[workerData.name].render(workerData.root));`,
 export interface Ran<T> {
   /** What the worker printed on stdout. */
   stdout: string;
+  /** What it printed on stderr. */
+  stderr: string;
+  /** The processor time its thread used, in ms (0 where the system does not say). */
+  cpu: number;
   /** What it posted back, if anything. */
   message?: T;
   /** Why it failed: a thrown error's stack, stderr, or a hang. */
   error?: string;
 }
 
+/**
+ * What a worker starts with: it notes, as it exits, the processor time its
+ * thread used (Linux keeps it per thread) where the build can read it, then
+ * imports the bundle. Data for the bundle rides in workerData beside it.
+ */
+const BOOT = `const { workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const spent = new Float64Array(workerData.lgjCpu);
+process.on('exit', () => { try { spent[0] = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch {} });
+import(workerData.lgjFile);`;
+
 export function runInWorker<T>(file: string, workerData?: unknown): Promise<Ran<T>> {
   return new Promise((resolve) => {
-    const w = new Worker(file, { stdout: true, stderr: true, workerData, env: { ...process.env, NO_COLOR: '1' } });
+    const cpu = new SharedArrayBuffer(8);
+    const w = new Worker(BOOT, {
+      eval: true, stdout: true, stderr: true,
+      workerData: { ...(workerData as object | undefined), lgjCpu: cpu, lgjFile: pathToFileURL(file).href },
+      // No `--import tsx` (which a worker inherits otherwise): a bundle is plain JavaScript, and a worker that
+      // loads tsx again spends about 0.15 s of processor time on it, for each of a build's twenty-odd workers.
+      // V8's own flags (the young generation's size) are the process's and hold in every worker anyway.
+      execArgv: [], env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     let message: T | undefined;
@@ -122,7 +151,7 @@ export function runInWorker<T>(file: string, workerData?: unknown): Promise<Ran<
       // Let the streams drain: the exit event can come before their last chunk.
       setImmediate(() => {
         const error = failure ?? (code !== 0 ? (stderr.trim() || `exited with code ${code}`) : undefined);
-        const ran: Ran<T> = { stdout };
+        const ran: Ran<T> = { stdout, stderr, cpu: new Float64Array(cpu)[0]! };
         if (message !== undefined) ran.message = message;
         if (error) ran.error = error;
         resolve(ran);
@@ -143,4 +172,62 @@ export async function pool<T>(jobs: (() => Promise<T>)[], parallel: number): Pro
   };
   await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, lane));
   return results;
+}
+
+/** The API reference as built: its problems, its symbols, the processor time its worker took, and whether it was remembered instead. */
+export interface ApiBuilt {
+  errors: string[];
+  symbols: ApiSymbol[];
+  cpu?: number;
+  remembered?: boolean;
+}
+
+/**
+ * The API reference built in a worker thread of its own, beside the
+ * chapters: typedoc is the build's largest single piece of work, and it
+ * needs nothing of the book but where each region is explained.
+ *
+ * Its pages are a function of the documented code, the packages that build
+ * them (the lockfile), the worker's own code and where the book explains each
+ * region: for the same bytes of all four they are remembered, not built again.
+ */
+export async function buildApiInWorker(o: { root: string; out: string; explanations: Explanation[] }): Promise<ApiBuilt> {
+  const entry = { name: 'api-worker.ts', file: join(import.meta.dirname, 'api-worker.ts') };
+  return withBundles([entry], async (bundles): Promise<ApiBuilt> => {
+    const b = bundles.get(entry.name)!;
+    if ('error' in b) return { errors: [`the API reference's worker does not compile: ${b.error}`], symbols: [] };
+    const key = memoKey('api', b.code, digestFiles(PACKAGE_ROOT, ['package-lock.json']), digestFiles(o.root, [...API_FOLDERS, 'tsconfig.json']), JSON.stringify(o.explanations));
+    let failed: ApiBuilt | undefined;
+    try {
+      const { value, computed } = await memo(key, async () => {
+        const ran = await runInWorker<Omit<ApiBuilt, 'remembered' | 'cpu'>>(b.file, o);
+        const said = `${ran.stdout}${ran.stderr}`.trim();
+        if (ran.error || !ran.message) failed = { errors: [`typedoc: ${ran.error ?? 'the worker returned nothing'}${said ? `\n${said}` : ''}`], symbols: [] };
+        // typedoc's warnings are what a failed reference has to say for itself.
+        else if (ran.message.errors.length) failed = { ...ran.message, errors: said ? [said, ...ran.message.errors] : ran.message.errors };
+        if (failed) throw new Error('not remembered');
+        return { symbols: ran.message!.symbols, cpu: ran.cpu, files: readTree(o.out) };
+      });
+      if (computed) return { errors: [], symbols: value.symbols, cpu: value.cpu };
+      writeTree(o.out, value.files);
+      return { errors: [], symbols: value.symbols, remembered: true };
+    } catch (e) {
+      if (failed) return failed;
+      throw e;
+    }
+  }, 'external');
+}
+
+/** Every file under `dir`, by its path from `dir`, with its text (typedoc writes only text). */
+function readTree(dir: string): [string, string][] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())
+    .map((d): [string, string] => { const abs = join(d.parentPath, d.name); return [relative(dir, abs).split(sep).join('/'), readFileSync(abs, 'utf8')]; })
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function writeTree(dir: string, files: [string, string][]): void {
+  for (const [rel, text] of files) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
 }

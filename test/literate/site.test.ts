@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { SourceTree } from '../../src/literate/sources.ts';
+import { PER_THREAD } from '../../src/literate/timing.ts';
 import { builtSite, root, type BuiltSite } from '../site/built-site.ts';
 
 let site: BuiltSite;
@@ -54,6 +55,10 @@ describe('the site', () => {
 
   test('the build says where its time went', () => {
     expect(site.result.errors).toEqual([]);
-    expect((site.result as unknown as { log: string[] }).log.join('\n')).toMatch(/this thread: check \d+\.\d s · typedoc \d+\.\d s/);
+    const log = (site.result as unknown as { log: string[] }).log.join('\n');
+    expect(log).toMatch(/this thread, clock \(processor\): check \d+\.\d s \(\d+\.\d s\) · scripts \d+\.\d s/);
+    expect(log).toMatch(/API reference (built|remembered)/);
+    // Where a thread's own processor time is known (Linux), the account splits it by thread.
+    if (PER_THREAD) expect(log).toMatch(/processor time: \d+\.\d s in this process's threads: \d+\.\d s this one, \d+\.\d s the workers \(API \d+\.\d s, figures \d+\.\d s, examples \d+\.\d s\)/);
   });
 });
