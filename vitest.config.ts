@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -11,5 +12,10 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     reporters: ['default', './test/support/slowest-reporter.ts'],
+    // Two workers for two cores, said outright: left to itself, vitest runs one
+    // (availableParallelism − 1) and the files go one after another. The longest
+    // files start first (see the sequencer), so the run ends with short ones.
+    maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
   },
 });
