@@ -53,5 +53,11 @@ describe('entries and addresses', () => {
     expect(flagNames(PTE_P | PTE_RW | PTE_A)).toBe('P|RW|A');
     expect(flagNames(0, 0x8000_0000)).toBe('XD');
     expect(flagNames(0)).toBe('-');
+    // Every flag bit has its name, in bit order, and each alone prints only its own.
+    expect(flagNames(0x1ff, 0x8000_0000)).toBe('P|RW|US|PWT|PCD|A|D|PS|G|XD');
+    const names = ['P', 'RW', 'US', 'PWT', 'PCD', 'A', 'D', 'PS', 'G'];
+    names.forEach((name, bit) => expect(flagNames(1 << bit)).toBe(name));
+    // The frame bits are not flags.
+    expect(flagNames(0xffff_f000 | PTE_P)).toBe('P');
   });
 });
