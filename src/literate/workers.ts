@@ -19,7 +19,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { API_FOLDERS, type ApiSymbol, type Explanation } from './api.ts';
-import { digestFiles, memo, memoKey, PACKAGE_ROOT } from './cache.ts';
+import { digestFiles, memo, memoForget, memoKey, PACKAGE_ROOT } from './cache.ts';
 
 const REGISTRY = join(import.meta.dirname, '../figures/registry.ts');
 
@@ -208,7 +208,10 @@ export async function buildApiInWorker(o: { root: string; out: string; explanati
         if (failed) throw new Error('not remembered');
         return { symbols: ran.message!.symbols, cpu: ran.cpu, files: readTree(o.out) };
       });
-      if (computed) return { errors: [], symbols: value.symbols, cpu: value.cpu };
+      if (computed) {
+        forgetEarlier(o.root, key);
+        return { errors: [], symbols: value.symbols, cpu: value.cpu };
+      }
       writeTree(o.out, value.files);
       return { errors: [], symbols: value.symbols, remembered: true };
     } catch (e) {
@@ -216,6 +219,20 @@ export async function buildApiInWorker(o: { root: string; out: string; explanati
       throw e;
     }
   }, 'external');
+}
+
+/**
+ * A reference is some megabytes: keep one per tree built (the newest), not
+ * one for every state of the code the memo's count allows.
+ */
+function forgetEarlier(root: string, key: string): void {
+  const note = join(PACKAGE_ROOT, '.cache', `api-${memoKey('api-root', root).slice(0, 12)}.key`);
+  let earlier = '';
+  try {
+    earlier = readFileSync(note, 'utf8');
+  } catch { /* the first one */ }
+  if (earlier && earlier !== key) memoForget(earlier);
+  writeFileSync(note, key);
 }
 
 /** Every file under `dir`, by its path from `dir`, with its text (typedoc writes only text). */
