@@ -20,11 +20,11 @@
  * 5. no solution line, or a near copy of one, stands anywhere in it (or
  *    its site), but those course/known-leaks.json owns up to.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { handoutText, stubLines } from './answers.ts';
 import { readCourse, TODO_MODULE, type Course, type Exercise } from './course.ts';

@@ -5,7 +5,6 @@
  * event, the Guest's entry and the shadow's, the TLB, and the H: sections the
  * Host ran.
  */
-import { PTE_P } from '../hw/pte.ts';
 import { ptePtr } from '../guest/kernel.ts';
 import { GuestOs } from '../guest/os.ts';
 import { LguestPlatform } from '../guest/paravirt.ts';

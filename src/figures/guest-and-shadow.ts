@@ -9,7 +9,7 @@ import { GuestOs } from '../guest/os.ts';
 import { LguestPlatform } from '../guest/paravirt.ts';
 import { findSpte, spgdAddr } from '../host/shadow-walk.ts';
 import type { FigureOutput } from './figure.ts';
-import { esc, svgDocument } from './svg.ts';
+import { svgDocument } from './svg.ts';
 
 // #region X-figure-guest-and-shadow
 // unwoven: draws the demand-paging chapter's two trees from a run of the real Host.

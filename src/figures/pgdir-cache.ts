@@ -7,7 +7,7 @@ import { GuestOs } from '../guest/os.ts';
 import { LguestPlatform } from '../guest/paravirt.ts';
 import { PGDIR_SLOTS } from '../host/lguest.ts';
 import type { FigureOutput } from './figure.ts';
-import { esc, svgDocument } from './svg.ts';
+import { svgDocument } from './svg.ts';
 
 // #region X-figure-pgdir-cache
 // unwoven: draws the keeping-shadows-honest chapter's slot figure from a run of the real Host.

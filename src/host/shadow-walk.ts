@@ -7,7 +7,7 @@
  */
 import { PTE_A, PTE_D, PTE_P } from '../hw/pte.ts';
 import { killGuest, newShadowPage, type Guest } from './lguest.ts';
-import { PAE_SWITCHER_ADDR, PAE_SWITCHER_PGD_INDEX, PAE_SWITCHER_PMD_INDEX, SWITCHER_PGD_INDEX } from './switcher.ts';
+import { PAE_SWITCHER_PGD_INDEX, PAE_SWITCHER_PMD_INDEX, SWITCHER_PGD_INDEX } from './switcher.ts';
 
 // #region H320-index-helpers
 /** The frame an entry names, as an address (the low twelve bits are flags). */

@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import anchor from 'markdown-it-anchor';
 import type MarkdownIt from 'markdown-it';
-import { API_FOLDERS, apiCss, explainedBy, type ApiSymbol, type Explanation } from './api.ts';
+import { API_FOLDERS, apiCss, explainedBy, type Explanation } from './api.ts';
 import { bookMarkdown, bookTranscripts, checkBook, claimIndex, loadBook, type Book } from './book.ts';
 import { scanClaimTests, type ClaimTest } from './claims.ts';
 import { memoKey, PACKAGE_ROOT } from './cache.ts';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { handoutText } from '../../src/course/answers.ts';
 import { TODO_MODULE, type Course } from '../../src/course/course.ts';
-import { cheats, honest, root, writeClass } from './class.ts';
+import { cheats, root, writeClass } from './class.ts';
 import { PLANTS, planted } from './plants.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'class-'));
