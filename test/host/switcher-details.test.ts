@@ -1,0 +1,34 @@
+/*
+ * The Switcher's three pages as every shadow sees them, at both widths: the
+ * code read-only at the Switcher's first page, the vCPU's registers page (the
+ * one the Guest may write) at its second, the read-only state at its third,
+ * each entry in its own slot of the Switcher's PTE page. Hooking the Switcher
+ * in at every entry writes that PTE page and the one shadow entry above it,
+ * nothing else: the Switcher's own pages stay as they were.
+ */
+import { describe, expect, test } from 'vitest';
+import { PTE_A, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { PAE_SWITCHER_ADDR, SWITCHER_ADDR, SWITCHER_MAGIC } from '../../src/host/switcher.ts';
+import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, shadowPte } from '../support/guest.ts';
+
+describe.each([false, true])('the Switcher in every shadow (PAE: %s)', (pae) => {
+  test('code, registers and read-only state, each at its own page, and nothing written into them', () => {
+    const t = bootGuest(256, PTE_P | PTE_RW, 1, { pae });
+    const s = t.g.switcher;
+    const base = pae ? PAE_SWITCHER_ADDR : SWITCHER_ADDR;
+    // Two processes, so the Switcher is hooked into two shadows.
+    const other = t.newPgdir();
+    t.setPte(other, 0x0804_8000, t.frame() | PTE_P | PTE_RW | PTE_US);
+    for (const d of [BOOT_PGDIR, other, BOOT_PGDIR]) {
+      hypercall(t.g, LHCALL_NEW_PGTABLE, d);
+      expect(t.access('read', base)).toEqual({ ok: true, value: SWITCHER_MAGIC });
+      expect(shadowPte(t.g, base)).toBe((s.code | PTE_P | PTE_A) >>> 0);
+      expect(shadowPte(t.g, base + 0x1000)).toBe((s.regs | PTE_P | PTE_A | PTE_RW) >>> 0);
+      expect(shadowPte(t.g, base + 0x2000)).toBe((s.roState | PTE_P | PTE_A) >>> 0);
+    }
+    for (const page of [s.regs, s.roState]) {
+      const words = t.g.memory.frameWords(page);
+      expect(words.findIndex((w) => w !== 0), `page 0x${page.toString(16)}`).toBe(-1);
+    }
+  });
+});
