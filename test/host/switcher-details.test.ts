@@ -32,3 +32,13 @@ describe.each([false, true])('the Switcher in every shadow (PAE: %s)', (pae) => 
     }
   });
 });
+
+test('a PAE shadow with nothing yet in the kernel gigabyte gets the PDPT entry the Switcher hangs from', () => {
+  // No stack: nothing pins a kernel page, so the first entry into the Guest finds PDPT entry 3 empty.
+  const t = bootGuest(256, PTE_P | PTE_RW, 1, { pae: true, stack: false });
+  expect(t.g.memory.read32(t.g.pgdirs[t.g.cpuPgd]!.pgdir + 3 * 8) & PTE_P).toBe(0);
+  t.setPte(BOOT_PGDIR, 0x0804_8000, t.frame() | PTE_P | PTE_RW | PTE_US);
+  expect(t.access('read', 0x0804_8000, 3).ok).toBe(true);
+  expect(t.access('read', PAE_SWITCHER_ADDR)).toEqual({ ok: true, value: SWITCHER_MAGIC });
+  expect(shadowPte(t.g, PAE_SWITCHER_ADDR)).toBe((t.g.switcher.code | PTE_P | PTE_A) >>> 0);
+});
