@@ -9,6 +9,7 @@
 import { describe, expect, test } from 'vitest';
 import { PTE_A, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { PAE_SWITCHER_ADDR, SWITCHER_ADDR, SWITCHER_MAGIC } from '../../src/host/switcher.ts';
+import { initGuest } from '../../src/host/init.ts';
 import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, shadowPte } from '../support/guest.ts';
 
 describe.each([false, true])('the Switcher in every shadow (PAE: %s)', (pae) => {
@@ -41,4 +42,11 @@ test('a PAE shadow with nothing yet in the kernel gigabyte gets the PDPT entry t
   expect(t.access('read', 0x0804_8000, 3).ok).toBe(true);
   expect(t.access('read', PAE_SWITCHER_ADDR)).toEqual({ ok: true, value: SWITCHER_MAGIC });
   expect(shadowPte(t.g, PAE_SWITCHER_ADDR)).toBe((t.g.switcher.code | PTE_P | PTE_A) >>> 0);
+});
+
+test('a Host with too few pages for the Switcher says so when it is made', () => {
+  // Frames 1 to hostPages - 1 are the Host's (frame 0 is never handed out): the Switcher takes four, the first shadow one.
+  for (const hostPages of [3, 4]) expect(() => initGuest({ pages: 16, pgdir: 0x2000, hostPages })).toThrow('the Host has no pages left for the Switcher');
+  expect(() => initGuest({ pages: 16, pgdir: 0x2000, hostPages: 5 })).toThrow('guest killed: out of memory allocating a shadow page');
+  expect(initGuest({ pages: 16, pgdir: 0x2000, hostPages: 6 }).dead).toBe(null);
 });
