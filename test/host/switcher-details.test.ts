@@ -46,7 +46,7 @@ test('a PAE shadow with nothing yet in the kernel gigabyte gets the PDPT entry t
 
 test('a Host with too few pages for the Switcher says so when it is made', () => {
   // Frames 1 to hostPages - 1 are the Host's (frame 0 is never handed out): the Switcher takes four, the first shadow one.
-  for (const hostPages of [3, 4]) expect(() => initGuest({ pages: 16, pgdir: 0x2000, hostPages })).toThrow('the Host has no pages left for the Switcher');
+  for (const hostPages of [1, 2, 3, 4]) expect(() => initGuest({ pages: 16, pgdir: 0x2000, hostPages })).toThrow('the Host has no pages left for the Switcher');
   expect(() => initGuest({ pages: 16, pgdir: 0x2000, hostPages: 5 })).toThrow('guest killed: out of memory allocating a shadow page');
   expect(initGuest({ pages: 16, pgdir: 0x2000, hostPages: 6 }).dead).toBe(null);
 });
