@@ -1,0 +1,51 @@
+/*
+ * A word that straddles two pages, under the Host, at both widths. Its two
+ * halves live in two Guest frames that need not be neighbours, so the Host
+ * hands it to the MMU's split path (two translations) rather than reading
+ * four bytes from where the first page's frame happens to end. A Guest that
+ * maps only the first page gets its own fault for the second.
+ */
+import { describe, expect, test } from 'vitest';
+import { PF_P, PF_U, PF_W } from '../../src/hw/fault.ts';
+import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { bootGuest, BOOT_PGDIR } from '../support/guest.ts';
+
+const USER = 0x0804_8000;
+const PRWU = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
+
+describe.each([false, true])('a word across two pages (PAE: %s)', (pae) => {
+  test('reads, fetches and writes take each half from its own frame', () => {
+    const t = bootGuest(256, PTE_P | PTE_RW, 1, { pae });
+    // Three frames from the top down: the first page gets the lowest, the second the highest, and the
+    // frame right after the first holds something else.
+    const second = t.frame();
+    const between = t.frame();
+    const first = t.frame();
+    expect(between).toBe(first + 0x1000);
+    t.write(first + 0xffc, 0x4433_2211);
+    t.write(second, 0x8877_6655);
+    t.write(between, 0xeeee_eeee); // what lies past the first frame: no half of this word
+    t.setPte(BOOT_PGDIR, USER, first | PRWU);
+    t.setPte(BOOT_PGDIR, USER + 0x1000, second | PRWU);
+    // The last whole word of the page, then the three that straddle.
+    expect(t.access('read', USER + 0xffc, 3)).toEqual({ ok: true, value: 0x4433_2211 });
+    expect(t.access('read', USER + 0xffd, 3)).toEqual({ ok: true, value: 0x5544_3322 });
+    expect(t.access('read', USER + 0xffe, 3)).toEqual({ ok: true, value: 0x6655_4433 });
+    expect(t.access('fetch', USER + 0xfff, 3)).toEqual({ ok: true, value: 0x7766_5544 });
+    expect(t.access('write', USER + 0xffe, 3, 0xddcc_bbaa)).toEqual({ ok: true, value: 0xddcc_bbaa });
+    expect(t.read(first + 0xffc) >>> 0).toBe(0xbbaa_2211);
+    expect(t.read(second) >>> 0).toBe(0x8877_ddcc);
+    expect(t.read(between) >>> 0).toBe(0xeeee_eeee);
+  });
+
+  test('with the second page unmapped, the Guest takes its own fault', () => {
+    const t = bootGuest(256, PTE_P | PTE_RW, 1, { pae });
+    t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
+    const r = t.access('write', USER + 0xffe, 3, 1);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.fault.errorCode & (PF_P | PF_W | PF_U)).toBe(PF_W | PF_U);
+    expect(r.fault.address >>> 12).toBe((USER + 0x1000) >>> 12);
+    expect(t.g.dead).toBe(null);
+  });
+});
