@@ -1,7 +1,5 @@
-import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
-import { GuestKilled } from '../../src/host/lguest.ts';
 import { LHCALL_FLUSH_TLB, LHCALL_SET_PMD } from '../../src/host/hypercalls.ts';
 import { SWITCHER_ADDR, SWITCHER_MAGIC } from '../../src/host/switcher.ts';
 import { freeGuestPagetable, initGuest } from '../../src/host/init.ts';

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { CR0_PE, CR0_PG, Mmu } from '../../src/hw/mmu.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
-import { READ, type AccessKind } from '../../src/hw/rights.ts';
+import { READ } from '../../src/hw/rights.ts';
 import { Builder32, FrameAllocator } from '../../src/tools/builder.ts';
 import { runs } from '../support/budget.ts';
 import { claim } from '../support/claim.ts';

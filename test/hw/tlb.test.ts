@@ -205,7 +205,6 @@ const tlbOp: fc.Arbitrary<TlbOp> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: 'cr3' as const }) },
   { weight: 1, arbitrary: fc.constantFrom({ op: 'wp' as const }, { op: 'ac' as const }) },
 );
-const ACCESS = { [READ]: 'read', [WRITE]: 'write', [FETCH]: 'fetch' } as const;
 
 const machineArb = fc.record({ pge: fc.boolean(), nxe: fc.boolean(), smep: fc.boolean(), smap: fc.boolean(), tlbSize: fc.constantFrom(8, 1024) });
 
