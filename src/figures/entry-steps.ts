@@ -5,7 +5,7 @@
  */
 import { PTE_P } from '../hw/pte.ts';
 import type { FigureOutput } from './figure.ts';
-import { esc, svgDocument } from './svg.ts';
+import { esc, svgDocument, wrap } from './svg.ts';
 
 // #region X-figure-entry-steps
 // unwoven: drawing helpers for the stepping figures, not part of the system the book builds.
@@ -27,19 +27,6 @@ function entryRow(y: number, label: string, value: number): string {
   }).join('');
   const frame = value & PTE_P ? `frame 0x${(value >>> 12).toString(16).padStart(5, '0')}` : 'not present';
   return `<text x="0" y="${y + 17}" class="fig-title">${esc(label)}</text><text x="92" y="${y + 17}" class="fig-axis">${frame}</text>${cells}`;
-}
-
-/** A step's event may be long: wrapped at words into lines of at most `width` characters. */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  return line ? [...lines, line] : lines;
 }
 
 function drawStep(title: string, s: EntryStep, n: number, total: number): string {

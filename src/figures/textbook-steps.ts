@@ -10,7 +10,7 @@ import { PTE_A, PTE_D, PTE_RW, PTE_US } from '../hw/pte.ts';
 import { EPT_R, EPT_W, EPT_X } from '../hw/nested.ts';
 import { runTextbookSequence, TEXTBOOK_HOSTS, type HostStep, type TableChange, type TextbookHost, type TextbookStep } from '../workload/textbook.ts';
 import type { FigureOutput } from './figure.ts';
-import { esc, svgDocument } from './svg.ts';
+import { esc, svgDocument, wrap as wrapAt } from './svg.ts';
 
 // #region X-figure-textbook-steps
 // unwoven: draws the Mastery chapter's stepping figure from a run of the three Hosts (the sequence itself is woven).
@@ -27,20 +27,10 @@ export const HOST_TITLES: Record<TextbookHost, string> = {
 };
 
 const WALKED = { name: 'an entry the walk read from the tables it walks (the shadow, or the Guest\'s own under nested paging)', colour: 'var(--fig-b)' };
-const NESTED = { name: "an entry of the Host's nested tables (EPT), read to translate a Guest-physical address", colour: 'var(--fig-a)' };
+/** Text wrapped at words into lines of the figure's width. */
+const wrap = (text: string) => wrapAt(text, CHARS);
 
-/** Text wrapped at words into lines of at most `width` characters. */
-function wrap(text: string, width = CHARS): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  return line ? [...lines, line] : lines;
-}
+const NESTED = { name: "an entry of the Host's nested tables (EPT), read to translate a Guest-physical address", colour: 'var(--fig-a)' };
 
 const PTE_FLAGS: [number, string][] = [[PTE_RW, 'RW'], [PTE_US, 'US'], [PTE_A, 'A'], [PTE_D, 'D']];
 const EPT_FLAGS: [number, string][] = [[EPT_R, 'R'], [EPT_W, 'W'], [EPT_X, 'X']];
