@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { PF_ID, PF_P, PF_U, PF_W, PageFault } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR4_PAE, CR4_SMEP, EFER_LME } from '../../src/hw/mmu.ts';
-import { EPT_R, EPT_RAM, EptViolation } from '../../src/hw/nested.ts';
+import { EPT_R, EPT_RAM, EPT_W, EptMisconfig, EptViolation } from '../../src/hw/nested.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { FETCH, READ, WRITE } from '../../src/hw/rights.ts';
@@ -170,6 +170,15 @@ describe('control registers', () => {
     expect(() => nestedWriteCr3(vm, 0x4020)).toThrow(GuestKilled);
     expect(vm.dead).toBe('#GP on MOV CR3, 0x4020: PDPTE 0 at 0x4020 has reserved bits set');
     expect(vm.mmu.cr3).toBe(0x4000);
+  });
+  test('a Host bug met during a control-register load is not blamed on the Guest', () => {
+    // The Host's own entry for the Guest's PDPT page gives write without read: a misconfiguration, the Host's mistake.
+    const vm = createNestedVm({ pages: 64, pae: true });
+    nestedWriteCr3(vm, 0x4000);
+    nestedWriteCr4(vm, CR4_PAE);
+    expect(eptSet(vm.memory, vm.ept.eptp, 0x4000, vm.memBase + 0x4000, EPT_W, () => vm.hostFrames.alloc())).toBe(true);
+    expect(() => nestedWriteCr0(vm, CR0_PG | CR0_PE)).toThrow(EptMisconfig);
+    expect(vm.dead).toBe(null);
   });
 });
 
