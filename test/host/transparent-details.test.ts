@@ -102,3 +102,42 @@ describe('a dead transparent Guest runs no more', () => {
     expect(vm.dead).toBe('first reason');
   });
 });
+
+describe('the transparent Host before paging, and the control registers it refuses', () => {
+  test('with paging off a load reads Guest-physical memory; past its end the Guest is killed', () => {
+    const vm = createVm({ pages: 16 });
+    poke(vm, 0x5ffc, 0x4433_2211);
+    expect(vmAccess(vm, READ, 0x5ffc, 0)).toBe(0x4433_2211);
+    expect(vmAccess(vm, READ, 0xfffc, 0)).toBe(0);
+    expect(() => vmAccess(vm, READ, 0xfffd, 0)).toThrow(GuestKilled);
+    expect(vm.dead).toBe("access to 0xfffd with paging off, outside the Guest's memory");
+  });
+
+  test('CR4 other than the paging width it was made for, or after paging is on, kills the Guest', () => {
+    const seen: string[] = [];
+    const vm = createVm({ pages: 16 });
+    vm.trace = (m) => seen.push(m);
+    guestWriteCr4(vm, 0);
+    expect(seen).toEqual(['exit: MOV CR4, 0x0']);
+    expect(vm.stats.exits).toBe(1);
+    expect(() => guestWriteCr4(vm, 0x20)).toThrow(GuestKilled);
+    expect(vm.dead).toBe('unsupported CR4 0x20: this Host runs two-level paging, set before paging is on, and nothing else');
+    const pae = createVm({ pages: 16, pae: true });
+    expect(() => guestWriteCr4(pae, 0x10)).toThrow('unsupported CR4 0x10: this Host runs PAE paging');
+    const on = pagedGuest();
+    expect(() => guestWriteCr4(on, 0)).toThrow('unsupported CR4 0x0');
+  });
+
+  test('CR0 without PE, PG and WP, or a second time, kills the Guest; INVLPG and CR3 exit and say so', () => {
+    const vm = createVm({ pages: 16 });
+    expect(() => guestWriteCr0(vm, CR0_PG | CR0_PE)).toThrow(GuestKilled);
+    expect(vm.dead).toBe('unsupported CR0 0x80000001: paging goes on once, with PE and WP');
+    const on = pagedGuest();
+    const seen: string[] = [];
+    on.trace = (m) => seen.push(m);
+    guestInvlpg(on, USER);
+    guestWriteCr3(on, PDIR);
+    expect(seen.filter((m) => m.startsWith('exit'))).toEqual(['exit: INVLPG 0x10000', 'exit: MOV CR3, 0x1000']);
+    expect(() => guestWriteCr0(on, CR0_PG | CR0_PE | CR0_WP)).toThrow('unsupported CR0 0x80010001');
+  });
+});
