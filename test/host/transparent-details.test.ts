@@ -4,11 +4,12 @@
  * Guest's own fault for an unmapped second page, a store whose half lands
  * in a write-protected page table), and a dead Guest that runs no more.
  */
+import { expectEachHalfFromItsFrame } from '../support/straddle.ts';
 import { describe, expect, test } from 'vitest';
 import { PF_U, PF_W } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR0_WP } from '../../src/hw/mmu.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
-import { FETCH, READ, WRITE } from '../../src/hw/rights.ts';
+import { READ, WRITE } from '../../src/hw/rights.ts';
 import { GuestKilled } from '../../src/host/lguest.ts';
 import { guestInvlpg, guestWriteCr0, guestWriteCr3, guestWriteCr4 } from '../../src/host/transparent/exits.ts';
 import { FAULTED, vmAccess } from '../../src/host/transparent/run.ts';
@@ -44,14 +45,7 @@ const word = (vm: Vm, gpa: number) => vm.memory.read32(vm.memBase + gpa) >>> 0;
 describe('a word across two pages, under the transparent Host', () => {
   test('reads, fetches and writes take each half from its own frame', () => {
     const vm = pagedGuest();
-    expect(vmAccess(vm, READ, USER + 0xffc, 3)).toBe(0x4433_2211);
-    expect(vmAccess(vm, READ, USER + 0xffd, 3)).toBe(0x5544_3322);
-    expect(vmAccess(vm, READ, USER + 0xffe, 3)).toBe(0x6655_4433);
-    expect(vmAccess(vm, FETCH, USER + 0xfff, 3)).toBe(0x7766_5544);
-    expect(vmAccess(vm, WRITE, USER + 0xffe, 3, 0xddcc_bbaa)).toBe(0xddcc_bbaa);
-    expect(word(vm, 0x5ffc)).toBe(0xbbaa_2211);
-    expect(word(vm, 0x3000)).toBe(0x8877_ddcc);
-    expect(word(vm, 0x6000)).toBe(0xeeee_eeee);
+    expectEachHalfFromItsFrame((kind, va, cpl, value) => vmAccess(vm, kind, va, cpl, value), (gpa) => word(vm, gpa), USER);
     // Again, now that both halves are in the shadows: the same answers, with no exit.
     const exits = vm.stats.exits;
     expect(vmAccess(vm, READ, USER + 0xffd, 3)).toBe(0xccbb_aa22);

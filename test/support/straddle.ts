@@ -1,0 +1,25 @@
+/*
+ * The straddling-word check both hardware-assisted Hosts' detail tests make:
+ * a word at the end of a page whose first bytes are in one frame and whose
+ * last are in the next. Frame 0x5000 ends with 0x44332211, frame 0x3000
+ * starts with 0x88776655, and 0x6000 (what lies past the first frame) must
+ * lend no byte to it.
+ */
+import { expect } from 'vitest';
+import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
+
+/** Reads, a fetch and a write across the page boundary above `user`, each half from its own frame. */
+export function expectEachHalfFromItsFrame(
+  access: (kind: AccessKind, vaddr: number, cpl: number, value?: number) => number,
+  word: (gpa: number) => number,
+  user: number,
+): void {
+  expect(access(READ, user + 0xffc, 3)).toBe(0x4433_2211);
+  expect(access(READ, user + 0xffd, 3)).toBe(0x5544_3322);
+  expect(access(READ, user + 0xffe, 3)).toBe(0x6655_4433);
+  expect(access(FETCH, user + 0xfff, 3)).toBe(0x7766_5544);
+  expect(access(WRITE, user + 0xffe, 3, 0xddcc_bbaa)).toBe(0xddcc_bbaa);
+  expect(word(0x5ffc)).toBe(0xbbaa_2211);
+  expect(word(0x3000)).toBe(0x8877_ddcc);
+  expect(word(0x6000)).toBe(0xeeee_eeee);
+}
