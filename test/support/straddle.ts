@@ -13,13 +13,14 @@ export function expectEachHalfFromItsFrame(
   access: (kind: AccessKind, vaddr: number, cpl: number, value?: number) => number,
   word: (gpa: number) => number,
   user: number,
+  frames: { first: number; second: number; between: number } = { first: 0x5000, second: 0x3000, between: 0x6000 },
 ): void {
   expect(access(READ, user + 0xffc, 3)).toBe(0x4433_2211);
   expect(access(READ, user + 0xffd, 3)).toBe(0x5544_3322);
   expect(access(READ, user + 0xffe, 3)).toBe(0x6655_4433);
   expect(access(FETCH, user + 0xfff, 3)).toBe(0x7766_5544);
   expect(access(WRITE, user + 0xffe, 3, 0xddcc_bbaa)).toBe(0xddcc_bbaa);
-  expect(word(0x5ffc)).toBe(0xbbaa_2211);
-  expect(word(0x3000)).toBe(0x8877_ddcc);
-  expect(word(0x6000)).toBe(0xeeee_eeee);
+  expect(word(frames.first + 0xffc)).toBe(0xbbaa_2211);
+  expect(word(frames.second)).toBe(0x8877_ddcc);
+  expect(word(frames.between)).toBe(0xeeee_eeee);
 }
