@@ -3,7 +3,7 @@
  * Write the student handout into DIR (outside the repository, or under
  * dist/), prove it fit to hand out, and print each step and proof. Exit 1
  * if any proof fails, 2 on a usage error. --site adds the student edition of
- * the book's site (minutes more).
+ * the book's site (about half a minute more here).
  */
 import { resolve } from 'node:path';
 import { refuseOut, writeHandout } from '../src/course/handout.ts';

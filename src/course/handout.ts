@@ -57,7 +57,7 @@ export type SiteBuilder = (root: string, out: string) => Promise<{ pages: unknow
 
 export interface HandoutOptions {
   log?: (line: string) => void;
-  /** Build the student edition of the site into out/site with this builder (slow: minutes). */
+  /** Build the student edition of the site into out/site with this builder (slow: half a minute on 2 cores). */
   site?: SiteBuilder;
   grading?: GradeOptions;
 }
@@ -429,7 +429,9 @@ process.stderr.write('\\n@@' + JSON.stringify(out) + '\\n');
     log('building the student edition of the site (this takes a while)');
     const tree = mkdtempSync(join(tmpdir(), 'handout-site-'));
     try {
-      for (const d of ['src', 'chapters', 'docs', 'examples', 'course', 'package.json', 'tsconfig.json', 'test/exercises', 'test/support']) if (existsSync(join(root, d))) cpSync(join(root, d), join(tree, d), { recursive: true, filter: (s) => !s.includes('.hidden.') });
+      // All of test/: the chapters' claims name the tests that check them, and the site links each to its source.
+      // The handout itself keeps only the public tests; the leak check below reads every page these tests add.
+      for (const d of ['src', 'chapters', 'docs', 'examples', 'course', 'package.json', 'tsconfig.json', 'test']) if (existsSync(join(root, d))) cpSync(join(root, d), join(tree, d), { recursive: true, filter: (s) => !s.includes('.hidden.') });
       for (const [file, text] of course.sources) writeFileSync(join(tree, file), handoutText(file, text, blocks, exercises, TODO_MODULE));
       symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'), 'dir');
       const site = await o.site(tree, join(out, 'site'));
