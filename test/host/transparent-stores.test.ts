@@ -185,4 +185,25 @@ describe('the flood detector watches the entry a store prefetched, and nothing e
       expect(vm.stats.unshadowed).toBe(1);
     });
   }
+
+  for (const pae of WIDTHS) {
+    test(`${name(pae)}: a store into a frame that is no table any more does not count toward a flood`, () => {
+      // 0x11000 and 0x12000 both map the page table: a word across them stores into it twice.
+      const g = smallGuest({
+        pae,
+        setup: ({ vm, e }) => {
+          poke(vm, PTAB + 0x11 * e, PTAB | PTE_P | PTE_RW | PTE_A | PTE_D);
+          poke(vm, PTAB + 0x12 * e, PTAB | PTE_P | PTE_RW | PTE_A | PTE_D);
+        },
+      });
+      const { vm } = g;
+      // The first half (two bytes of the last entry) throws the table's shadow away; the second lands in plain data.
+      expect(vmAccess(vm, WRITE, 0x11ffe, 0, 0)).toBe(0);
+      expect(vm.stats.unshadowed).toBe(1);
+      expect(userRead(g, USER + 0xffc)).toBe(0x4433_2211); // a table again
+      setPte(g, 0x13, 0x6000 | PRWU); // the second store to it that counts
+      expect(vm.stats.unshadowed).toBe(1);
+      expect(isWriteProtected(vm, PTAB >>> 12)).toBe(true);
+    });
+  }
 });
