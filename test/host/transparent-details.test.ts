@@ -2,7 +2,8 @@
  * The transparent (shadow-paging) Host's details, on a Guest built by hand:
  * a word that straddles two pages (each half from its own frame, the
  * Guest's own fault for an unmapped second page, a store whose half lands
- * in a write-protected page table), and a dead Guest that runs no more.
+ * in a write-protected page table), a dead Guest that runs no more, and the
+ * reverse map, which forgets an empty frame and calls a missing entry a Host bug.
  */
 import { expectEachHalfFromItsFrame } from '../support/straddle.ts';
 import { describe, expect, test } from 'vitest';
@@ -13,6 +14,7 @@ import { READ, WRITE } from '../../src/hw/rights.ts';
 import { GuestKilled } from '../../src/host/lguest.ts';
 import { guestInvlpg, guestWriteCr0, guestWriteCr3, guestWriteCr4 } from '../../src/host/transparent/exits.ts';
 import { FAULTED, vmAccess } from '../../src/host/transparent/run.ts';
+import { rmapAdd, rmapRemove } from '../../src/host/transparent/rmap.ts';
 import { createVm, killVm, type Vm } from '../../src/host/transparent/vm.ts';
 
 const PDIR = 0x1000;
@@ -133,5 +135,20 @@ describe('the transparent Host before paging, and the control registers it refus
     guestWriteCr3(on, PDIR);
     expect(seen.filter((m) => m.startsWith('exit'))).toEqual(['exit: INVLPG 0x10000', 'exit: MOV CR3, 0x1000']);
     expect(() => guestWriteCr0(on, CR0_PG | CR0_PE | CR0_WP)).toThrow('unsupported CR0 0x80010001');
+  });
+});
+
+describe("the transparent Host's reverse map", () => {
+  test('holds a frame only while some shadow PTE maps it, and calls removing what it does not hold a Host bug', () => {
+    const vm = createVm({ pages: 16 });
+    rmapAdd(vm, 3, 0x1000);
+    rmapAdd(vm, 3, 0x1008);
+    rmapRemove(vm, 3, 0x1000);
+    expect([...vm.rmap.get(3)!]).toEqual([0x1008]);
+    rmapRemove(vm, 3, 0x1008);
+    expect(vm.rmap.has(3)).toBe(false);
+    expect(() => rmapRemove(vm, 3, 0x1008)).toThrow('host bug: no reverse-map entry for the shadow PTE at 0x1008 (frame 3)');
+    rmapAdd(vm, 4, 0x2000);
+    expect(() => rmapRemove(vm, 4, 0x2004)).toThrow('host bug: no reverse-map entry for the shadow PTE at 0x2004 (frame 4)');
   });
 });
