@@ -2,21 +2,24 @@ import { defineConfig } from 'vitest/config';
 import LongestFirst from './test/support/sequencer.ts';
 
 /**
- * The tests of the machine itself: they build MMUs, Hosts and Guests, keep no
- * state in a module (a memo of rights tables and a pool of zeroed memory are
- * all, and neither changes an answer), and start nothing outside their worker.
- * These files share a worker's module graph (isolate: false) rather than each
- * starting a worker of its own and importing the sources afresh: that start
- * cost more processor time than most of these files' tests (about 0.6 s a file).
- * Stryker has run the same files this way from the start (mutation/vitest.config.ts).
+ * The files that start a browser, a grader or a handout's proofs (processes of
+ * their own, temporary trees, a class of submissions) run each in a worker of
+ * its own. Every other file builds MMUs, Hosts, Guests, books and figures in its
+ * worker and keeps no state in a module that changes an answer (memos of rights
+ * tables and highlighters, a pool of zeroed memory): those files share a
+ * worker's module graph (isolate: false) rather than each starting a worker and
+ * importing the sources afresh, a start that cost more processor time than most
+ * of their tests (about 0.6 s a file). Stryker has run the machine's tests this
+ * way from the start (mutation/vitest.config.ts).
  */
-const SHARED = ['test/hw/**/*.test.ts', 'test/host/**/*.test.ts', 'test/guest/**/*.test.ts', 'test/exercises/**/*.test.ts', 'test/workload/**/*.test.ts', 'test/figures/**/*.test.ts'];
+const OWN_WORKER = ['test/site/**/*.test.ts', 'test/course/grader.test.ts', 'test/course/handout.test.ts', 'test/course/gradescope.test.ts'];
+const EXCLUDE = ['test/fixtures/**', 'node_modules/**'];
 
 export default defineConfig({
   test: {
     // Whole messages: a failure's expected and actual values, and a TODO deep inside one, stay readable.
     chaiConfig: { truncateThreshold: 0 },
-    exclude: ['test/fixtures/**', 'node_modules/**'],
+    exclude: EXCLUDE,
     // No verdict depends on the machine's speed: long proofs carry budgets in work
     // (steps, programs, accesses), and these limits only catch a hang.
     testTimeout: 600_000,
@@ -28,10 +31,8 @@ export default defineConfig({
     maxWorkers: 2,
     sequence: { sequencer: LongestFirst },
     projects: [
-      { extends: true, test: { name: 'machine', include: SHARED, isolate: false } },
-      // The book, the site and the course: files that start builds, browsers and
-      // graders, each in a worker of its own.
-      { extends: true, test: { name: 'book', include: ['test/**/*.test.ts'], exclude: ['test/fixtures/**', 'node_modules/**', ...SHARED] } },
+      { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: OWN_WORKER, isolate: false } },
+      { extends: true, test: { name: 'own', include: OWN_WORKER } },
     ],
   },
 });
