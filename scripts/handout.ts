@@ -7,7 +7,6 @@
  */
 import { resolve } from 'node:path';
 import { refuseOut, writeHandout } from '../src/course/handout.ts';
-import { buildStudentSite } from '../src/literate/site.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -24,7 +23,9 @@ if (refusal) {
   process.exit(2);
 }
 const started = Date.now();
-const r = await writeHandout(root, out, { site: args.includes('--site') ? buildStudentSite : undefined, log: (l) => console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${l}`) });
+// The site's builder (markdown-it, shiki, typedoc) is loaded only when asked for.
+const site = args.includes('--site') ? (await import('../src/literate/site.ts')).buildStudentSite : undefined;
+const r = await writeHandout(root, out, { site, log: (l) => console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${l}`) });
 for (const p of r.proofs) console.log(`proved: ${p}`);
 for (const a of r.acknowledged) console.log(`known:  ${a}`);
 for (const e of r.errors) console.error(`FAILED: ${e}`);
