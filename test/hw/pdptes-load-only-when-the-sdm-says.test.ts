@@ -1,0 +1,49 @@
+// Under PAE paging the four PDPTEs live in registers, loaded from memory only
+// at the moments SDM 4.4.1 names: MOV to CR3, and MOV to CR0 or CR4 that
+// turns PAE paging on. A CR0 write that only flips WP loads nothing, so an
+// edit of the PDPT in memory stays unseen until CR3 is written again; and
+// setting CR4.PAE with paging already on starts PAE paging from the table
+// CR3 names, with its PDPTEs loaded then and there.
+import { describe, expect, test } from 'vitest';
+import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, Mmu } from '../../src/hw/mmu.ts';
+import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
+import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
+import { READ } from '../../src/hw/rights.ts';
+import { BuilderPae, FrameAllocator } from '../../src/tools/builder.ts';
+import { machinePae } from '../support/machine.ts';
+
+const PRW = PTE_P | PTE_RW | PTE_A | PTE_D;
+
+describe('when the PDPTE registers are loaded', () => {
+  test('a CR0 write that only changes WP keeps the PDPTEs loaded at the last CR3 write', () => {
+    const { memory, space, mmu } = machinePae((s) => s.map(0x1000, 0x7000, PRW));
+    const was = Array.from(mmu.pdpteLo);
+    expect(was[0]! & PTE_P).toBe(PTE_P);
+    // The Guest removes the first gigabyte from its PDPT in memory, then writes CR0.
+    memory.write32(space.cr3, 0);
+    mmu.writeCr0(CR0_PE | CR0_PG);
+    mmu.writeCr0(CR0_PE | CR0_PG | CR0_WP);
+    expect(Array.from(mmu.pdpteLo)).toEqual(was);
+    expect(mmu.physical(0x1234, READ)).toBe(0x7234);
+    // Only MOV to CR3 reads the table again.
+    mmu.writeCr3(space.cr3);
+    expect(mmu.pdpteLo[0]).toBe(0);
+    expect(mmu.physical(0x1234, READ)).toBe(-1);
+  });
+
+  test('setting CR4.PAE with paging on loads the PDPTEs from where CR3 points', () => {
+    const memory = new PhysicalMemory(1 << 20);
+    const space = new BuilderPae(memory, new FrameAllocator(memory, 16));
+    space.map(0x1000, 0x7000, PRW);
+    const mmu = new Mmu(memory);
+    // 32-bit paging first, with CR3 already naming the PAE table (its words read as empty PDEs).
+    mmu.writeCr3(space.cr3);
+    mmu.writeCr0(CR0_PE | CR0_PG);
+    expect(mmu.mode).toBe('32bit');
+    expect(Array.from(mmu.pdpteLo)).toEqual([0, 0, 0, 0]);
+    mmu.writeCr4(CR4_PAE);
+    expect(mmu.mode).toBe('pae');
+    expect(mmu.pdpteLo[0]).toBe(memory.read32(space.cr3));
+    expect(mmu.physical(0x1234, READ)).toBe(0x7234);
+  });
+});
