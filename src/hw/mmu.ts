@@ -19,6 +19,9 @@ import type { GuestPaging, NestedPaging } from './nested.ts';
 export const CR0_PE = 1 << 0;
 /** CR0.WP: supervisor writes honour read-only pages. lguest's Host relies on it. */
 export const CR0_WP = 1 << 16;
+/** CR0.NW and CR0.CD: caching, which this model does not have; a change still reloads the PDPTEs (SDM 4.4.1). */
+export const CR0_NW = 1 << 29;
+export const CR0_CD = 1 << 30;
 export const CR0_PG = 0x8000_0000;
 export const CR4_PSE = 1 << 4;
 export const CR4_PAE = 1 << 5;
@@ -181,7 +184,8 @@ export class Mmu implements WalkMachine {
       efer |= EFER_LMA;
     }
     if (!paging) efer &= ~EFER_LMA;
-    if (paging && !wasPaging && !(efer & EFER_LMA) && this._cr4 & CR4_PAE) this.loadPdptes(this._cr3);
+    // SDM 4.4.1: with PAE paging in use afterwards, a change of PG, CD or NW reloads the PDPTEs.
+    if (paging && !(efer & EFER_LMA) && this._cr4 & CR4_PAE && (this._cr0 ^ value) & (CR0_PG | CR0_CD | CR0_NW)) this.loadPdptes(this._cr3);
     this._cr0 = value;
     this._efer = efer;
     if (paging !== wasPaging) this.tlb.flushAll();
@@ -204,7 +208,8 @@ export class Mmu implements WalkMachine {
     value >>>= 0;
     const changed = this._cr4 ^ value;
     if (this._efer & EFER_LMA && !(value & CR4_PAE)) throw new GeneralProtectionFault('cannot clear CR4.PAE in IA-32e mode');
-    if (this._cr0 & CR0_PG && !(this._efer & EFER_LMA) && changed & CR4_PAE && value & CR4_PAE) this.loadPdptes(this._cr3);
+    // SDM 4.4.1: with PAE paging in use afterwards, a change of PAE, PGE, PSE or SMEP reloads the PDPTEs.
+    if (this._cr0 & CR0_PG && !(this._efer & EFER_LMA) && value & CR4_PAE && changed & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)) this.loadPdptes(this._cr3);
     this._cr4 = value;
     if (changed & (CR4_PSE | CR4_PAE | CR4_PGE) || (changed & value & CR4_SMEP) !== 0) this.tlb.flushAll();
     this.recompute();

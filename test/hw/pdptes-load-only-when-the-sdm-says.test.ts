@@ -1,11 +1,12 @@
 // Under PAE paging the four PDPTEs live in registers, loaded from memory only
-// at the moments SDM 4.4.1 names: MOV to CR3, and MOV to CR0 or CR4 that
-// turns PAE paging on. A CR0 write that only flips WP loads nothing, so an
+// at the moments SDM 4.4.1 names: MOV to CR3; MOV to CR0 that changes PG, CD
+// or NW, and MOV to CR4 that changes PAE, PGE, PSE or SMEP, when PAE paging is
+// in use afterwards. A CR0 write that only flips WP loads nothing, so an
 // edit of the PDPT in memory stays unseen until CR3 is written again; and
 // setting CR4.PAE with paging already on starts PAE paging from the table
 // CR3 names, with its PDPTEs loaded then and there.
 import { describe, expect, test } from 'vitest';
-import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, Mmu } from '../../src/hw/mmu.ts';
+import { CR0_CD, CR0_NW, CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, CR4_SMEP, Mmu } from '../../src/hw/mmu.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
 import { READ } from '../../src/hw/rights.ts';
@@ -44,6 +45,33 @@ describe('when the PDPTE registers are loaded', () => {
     mmu.writeCr4(CR4_PAE);
     expect(mmu.mode).toBe('pae');
     expect(mmu.pdpteLo[0]).toBe(memory.read32(space.cr3));
+    expect(mmu.physical(0x1234, READ)).toBe(0x7234);
+  });
+
+  test.each([
+    ['CR4.PGE', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_PGE)],
+    ['CR4.PSE', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_PSE)],
+    ['CR4.SMEP', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_SMEP)],
+    ['CR0.CD', (m: Mmu) => m.writeCr0(CR0_PE | CR0_PG | CR0_CD)],
+    ['CR0.NW', (m: Mmu) => m.writeCr0(CR0_PE | CR0_PG | CR0_NW)],
+  ])('changing %s with PAE paging on reloads the PDPTEs from memory', (_, write) => {
+    const { memory, space, mmu } = machinePae((s) => { s.map(0x1000, 0x7000, PRW); s.map(0x2000, 0x8000, PRW); });
+    expect(mmu.physical(0x1234, READ)).toBe(0x7234);
+    memory.write32(space.cr3, 0);
+    write(mmu);
+    expect(mmu.pdpteLo[0]).toBe(0);
+    // A page the TLB never held is walked from the new PDPTE. (CD and NW flush nothing, so the
+    // page already cached may still be used: the SDM lets a TLB keep it.)
+    expect(mmu.physical(0x2234, READ)).toBe(-1);
+  });
+
+  test('a CR4 write that changes none of those four keeps the PDPTEs, and so does one that changes nothing', () => {
+    const { memory, space, mmu } = machinePae((s) => s.map(0x1000, 0x7000, PRW));
+    const was = Array.from(mmu.pdpteLo);
+    memory.write32(space.cr3, 0);
+    mmu.writeCr4(mmu.cr4);
+    mmu.writeCr0(mmu.cr0);
+    expect(Array.from(mmu.pdpteLo)).toEqual(was);
     expect(mmu.physical(0x1234, READ)).toBe(0x7234);
   });
 });
