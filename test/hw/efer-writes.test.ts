@@ -8,19 +8,11 @@ import { CR0_PE, CR0_PG, CR4_PAE, EFER_LMA, EFER_LME, EFER_NXE, Mmu } from '../.
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
 import { READ } from '../../src/hw/rights.ts';
-import { machine32, machinePae } from '../support/machine.ts';
+import { machine32, machinePae, thrownBy } from '../support/machine.ts';
 
 const PRW = PTE_P | PTE_RW | PTE_A | PTE_D;
 
-function gpOf(fn: () => void): GeneralProtectionFault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof GeneralProtectionFault) return e;
-    throw e;
-  }
-  throw new Error('expected #GP, but the write succeeded');
-}
+const gpOf = (fn: () => void): GeneralProtectionFault => thrownBy(GeneralProtectionFault, fn);
 
 describe('EFER writes', () => {
   test('setting LME while paging is on is #GP, says why, and changes nothing', () => {

@@ -6,6 +6,7 @@
  * Guest's walk sees the processor's own reserved-bit checks.
  */
 import { describe, expect, test } from 'vitest';
+import { thrownBy } from '../support/machine.ts';
 import { PF_P, PF_RSVD } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PSE } from '../../src/hw/mmu.ts';
 import { EPT_R, EPT_X, EptViolation, type NestedRef } from '../../src/hw/nested.ts';
@@ -17,15 +18,7 @@ import { nestedMachine } from '../support/nested.ts';
 
 const USER = PTE_P | PTE_RW | PTE_US;
 
-function exit(f: () => unknown): EptViolation {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof EptViolation) return e;
-    throw e;
-  }
-  throw new Error('expected an EPT violation');
-}
+const exit = (f: () => unknown): EptViolation => thrownBy(EptViolation, f);
 
 /** A 32-bit Guest with a user page at 0x08048000 (frame 5) and the Host's rights for some frames. */
 function guest32(rights: (space: Builder32) => Map<number, number>) {

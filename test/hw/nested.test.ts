@@ -4,6 +4,7 @@
  * what a page-walk cache for nested walks saves.
  */
 import { describe, expect } from 'vitest';
+import { thrownBy } from '../support/machine.ts';
 import { PageFault } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, EFER_LME } from '../../src/hw/mmu.ts';
 import { EPT_R, EPT_X, EptViolation, refsPerMiss, type NestedRef } from '../../src/hw/nested.ts';
@@ -120,15 +121,7 @@ describe('nested paging', () => {
     const m = guest32({ unmapped: [17, 6] });
     const pteAt = m.space.pteAddr(0x0804_8000);
     expect(pteAt >>> 12).toBe(17);
-    const exit = (f: () => unknown): EptViolation => {
-      try {
-        f();
-      } catch (e) {
-        if (e instanceof EptViolation) return e;
-        throw e;
-      }
-      throw new Error('expected an EPT violation');
-    };
+    const exit = (f: () => unknown): EptViolation => thrownBy(EptViolation, f);
     let e = exit(() => m.mmu.physical(0x0804_8abc, READ));
     expect([e.gpa, e.kind, e.duringWalk, e.linear, e.allowed]).toEqual([pteAt, READ, true, 0x0804_8abc, 0]);
     // Not a page fault: the Guest's CR2 and error code are untouched, and the TLB holds nothing.

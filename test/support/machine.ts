@@ -44,15 +44,20 @@ export function machinePae(build: (space: BuilderPae) => void, options: { nxe?: 
   return { memory, frames, space, mmu };
 }
 
-/** The page fault `fn` raises, or a failure if it raises none. */
-export function faultOf(fn: () => unknown): PageFault {
+/** The error of class `kind` that `fn` throws; anything else it throws goes on up, and throwing nothing fails. */
+export function thrownBy<E extends Error>(kind: abstract new (...args: never[]) => E, fn: () => unknown): E {
   try {
     fn();
   } catch (e) {
-    if (e instanceof PageFault) return e;
+    if (e instanceof kind) return e;
     throw e;
   }
-  throw new Error('expected a page fault, but the access succeeded');
+  throw new Error(`expected ${kind.name}, but nothing was thrown`);
+}
+
+/** The page fault `fn` raises, or a failure if it raises none. */
+export function faultOf(fn: () => unknown): PageFault {
+  return thrownBy(PageFault, fn);
 }
 
 export { CR4_PGE, CR4_PSE };
