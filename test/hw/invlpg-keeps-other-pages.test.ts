@@ -3,11 +3,9 @@
 // one, not a large page's pieces for an address outside it. And it forgets
 // every piece of a large page however many small entries came and went first.
 import { describe, expect, test } from 'vitest';
-import { CR0_PE, CR0_PG, CR4_PSE, Mmu } from '../../src/hw/mmu.ts';
-import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
+import { CR4_PSE, type Mmu } from '../../src/hw/mmu.ts';
 import { PTE_P, PTE_RW } from '../../src/hw/pte.ts';
 import { READ } from '../../src/hw/rights.ts';
-import { Builder32, FrameAllocator } from '../../src/tools/builder.ts';
 import { machine32 } from '../support/machine.ts';
 
 const PRW = PTE_P | PTE_RW;
@@ -15,12 +13,8 @@ const vpns = (mmu: Mmu) => mmu.tlb.entries().map((e) => e.vpn).sort((a, b) => a 
 
 describe('INVLPG drops its own page and no other', () => {
   test('the page sharing its slot in the TLB stays', () => {
-    const memory = new PhysicalMemory(1 << 20);
-    const space = new Builder32(memory, new FrameAllocator(memory, 16));
+    const { space, mmu } = machine32({ mmu: { tlbSize: 16 } });
     space.map(0x1000, 0x7000, PRW);
-    const mmu = new Mmu(memory, { tlbSize: 16 });
-    mmu.writeCr3(space.cr3);
-    mmu.writeCr0(CR0_PE | CR0_PG);
     mmu.physical(0x1000, READ);
     // Page 0x11 would live in page 1's slot of a 16-entry TLB.
     mmu.invlpg(0x11000);

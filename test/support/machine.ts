@@ -1,5 +1,5 @@
 /* Small machines for tests: memory, a frame allocator, an address space and an MMU with paging on. */
-import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, EFER_NXE, Mmu } from '../../src/hw/mmu.ts';
+import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, EFER_NXE, Mmu, type MmuOptions } from '../../src/hw/mmu.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { Builder32, BuilderPae, FrameAllocator } from '../../src/tools/builder.ts';
 import { PageFault } from '../../src/hw/fault.ts';
@@ -11,12 +11,12 @@ export interface Machine32 {
   mmu: Mmu;
 }
 
-/** 32-bit paging on, CR0.WP as asked, CR4 bits as given. Frames 0–15 are left for test data. */
-export function machine32(options: { wp?: boolean; cr4?: number; mb?: number } = {}): Machine32 {
+/** 32-bit paging on, CR0.WP as asked, CR4 bits as given, the MMU made with `mmu`. Frames 0–15 are left for test data. */
+export function machine32(options: { wp?: boolean; cr4?: number; mb?: number; mmu?: MmuOptions } = {}): Machine32 {
   const memory = new PhysicalMemory((options.mb ?? 1) << 20);
   const frames = new FrameAllocator(memory, 16);
   const space = new Builder32(memory, frames);
-  const mmu = new Mmu(memory);
+  const mmu = new Mmu(memory, options.mmu);
   mmu.writeCr4(options.cr4 ?? 0);
   mmu.writeCr3(space.cr3);
   mmu.writeCr0(CR0_PE | CR0_PG | (options.wp ? CR0_WP : 0));
@@ -30,13 +30,13 @@ export interface MachinePae {
   mmu: Mmu;
 }
 
-/** PAE paging, optionally with EFER.NXE. The address space is built by `build` before CR3 is loaded. */
-export function machinePae(build: (space: BuilderPae) => void, options: { nxe?: boolean; cr4?: number } = {}): MachinePae {
+/** PAE paging, optionally with EFER.NXE, the MMU made with `mmu`. The address space is built by `build` before CR3 is loaded. */
+export function machinePae(build: (space: BuilderPae) => void, options: { nxe?: boolean; cr4?: number; mmu?: MmuOptions } = {}): MachinePae {
   const memory = new PhysicalMemory(1 << 20);
   const frames = new FrameAllocator(memory, 16);
   const space = new BuilderPae(memory, frames);
   build(space);
-  const mmu = new Mmu(memory);
+  const mmu = new Mmu(memory, options.mmu);
   if (options.nxe) mmu.writeEfer(EFER_NXE);
   mmu.writeCr4(CR4_PAE | (options.cr4 ?? 0));
   mmu.writeCr3(space.cr3);
