@@ -38,8 +38,6 @@ if (!isMainThread) {
 
 async function printMmu(names: MmuCase[]): Promise<void> {
   const figures = await benchMmu(new URL(import.meta.url), ROUNDS, names);
-  const rawOf = (loop: string, pages: number) =>
-    median(names.filter((n) => MMU_CASES[n].loop === loop && MMU_CASES[n].pages === pages).map((n) => figures[n].rawNs));
   console.log('MMU translation: each access translated, then made, against the same access made raw');
   console.log(`(reads, writes and fetches mixed, every cache line of the pages once, shuffled; medians of ${ROUNDS} interleaved rounds, and the rounds' spread;`);
   console.log('in each round, the lower decile of each loop\'s passes: its cost when the shared processor is not disturbing it).');
@@ -49,9 +47,10 @@ async function printMmu(names: MmuCase[]): Promise<void> {
     ['independent', 128, 'independent accesses (addresses from a list), 128 pages: bound by instructions and the kind\'s branch, not by memory'],
   ] as const;
   for (const [loop, pages, title] of sections) {
-    if (!names.some((n) => MMU_CASES[n].loop === loop && MMU_CASES[n].pages === pages)) continue;
-    console.log(`  ${title}; a raw access ${rawOf(loop, pages).toFixed(2)} ns:`);
-    for (const name of names.filter((n) => MMU_CASES[n].loop === loop && MMU_CASES[n].pages === pages)) {
+    const cases = names.filter((n) => MMU_CASES[n].loop === loop && MMU_CASES[n].pages === pages);
+    if (cases.length === 0) continue;
+    console.log(`  ${title}; a raw access ${median(cases.map((n) => figures[n].rawNs)).toFixed(2)} ns:`);
+    for (const name of cases) {
       const f = figures[name];
       const target = TARGETS[name] === undefined ? '' : `target ≤ ${TARGETS[name]}x; `;
       console.log(`    ${MMU_CASES[name].label.padEnd(52)} ${f.caseNs.toFixed(2).padStart(6)} ns  ${f.ratio.toFixed(2).padStart(5)}x   (${target}rounds ${f.spread[0].toFixed(2)}–${f.spread[1].toFixed(2)}x)`);
