@@ -443,7 +443,8 @@ const lowerDecile = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((
 /** BENCH_DEBUG's line for a round. */
 const debugRound = (name: string, x: Round) => `${name}: raw ${x.rawNs.toFixed(2)} ns, case ${x.caseNs.toFixed(2)} ns`;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+/** The middle value (the upper of the two middle ones for an even count). */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** The worker's side: build the case, warm both loops, then time a round whenever asked. */
 export function serveMmuCase(): void {

@@ -17,7 +17,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import { benchMmu, MMU_CASES, serveMmuCase, type MmuCase } from './mmu.ts';
+import { benchMmu, median, MMU_CASES, serveMmuCase, type MmuCase } from './mmu.ts';
 import { benchReplay, printReplay } from './replay.ts';
 
 /** The issue's targets, as ratios to a raw access bound by memory. */
@@ -56,8 +56,4 @@ async function printMmu(names: MmuCase[]): Promise<void> {
       console.log(`    ${MMU_CASES[name].label.padEnd(52)} ${f.caseNs.toFixed(2).padStart(6)} ns  ${f.ratio.toFixed(2).padStart(5)}x   (${target}rounds ${f.spread[0].toFixed(2)}–${f.spread[1].toFixed(2)}x)`);
     }
   }
-}
-
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 }
