@@ -5,7 +5,7 @@
  * guards of the exit loop (out of memory twice in one access, and the
  * Host's own bug).
  */
-import { expectEachHalfFromItsFrame } from '../support/straddle.ts';
+import { expectEachHalfFromItsFrame, layStraddlingWord } from '../support/straddle.ts';
 import { describe, expect, test } from 'vitest';
 import { PF_ID, PF_P, PF_U, PF_W } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR4_PAE, CR4_SMEP, EFER_LME } from '../../src/hw/mmu.ts';
@@ -41,9 +41,7 @@ function pagedGuest(o: { second?: boolean; flags?: number; walkCache?: number } 
   poke(vm, PDIR, PTAB | PTE_P | PTE_RW | PTE_US);
   poke(vm, PTAB + 0x10 * 4, 0x5000 | flags);
   if (o.second !== false) poke(vm, PTAB + 0x11 * 4, 0x3000 | flags);
-  poke(vm, 0x5ffc, 0x4433_2211);
-  poke(vm, 0x3000, 0x8877_6655);
-  poke(vm, 0x6000, 0xeeee_eeee);
+  layStraddlingWord((gpa, value) => poke(vm, gpa, value));
   nestedWriteCr3(vm, PDIR);
   nestedWriteCr0(vm, CR0_PG | CR0_PE);
   return vm;

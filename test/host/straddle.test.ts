@@ -10,7 +10,7 @@ import { PF_P, PF_U, PF_W } from '../../src/hw/fault.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 import { bootGuest, BOOT_PGDIR } from '../support/guest.ts';
-import { expectEachHalfFromItsFrame } from '../support/straddle.ts';
+import { expectEachHalfFromItsFrame, layStraddlingWord } from '../support/straddle.ts';
 
 const KIND_NAMES = { [READ]: 'read', [WRITE]: 'write', [FETCH]: 'fetch' } as const;
 
@@ -26,9 +26,7 @@ describe.each([false, true])('a word across two pages (PAE: %s)', (pae) => {
     const between = t.frame();
     const first = t.frame();
     expect(between).toBe(first + 0x1000);
-    t.write(first + 0xffc, 0x4433_2211);
-    t.write(second, 0x8877_6655);
-    t.write(between, 0xeeee_eeee); // what lies past the first frame: no half of this word
+    layStraddlingWord(t.write, { first, second, between }); // and what lies past the first frame: no half of this word
     t.setPte(BOOT_PGDIR, USER, first | PRWU);
     t.setPte(BOOT_PGDIR, USER + 0x1000, second | PRWU);
     // The last whole word of the page, then the three that straddle; a fault would fail the test.

@@ -5,7 +5,7 @@
  * in a write-protected page table), a dead Guest that runs no more, and the
  * reverse map, which forgets an empty frame and calls a missing entry a Host bug.
  */
-import { expectEachHalfFromItsFrame } from '../support/straddle.ts';
+import { expectEachHalfFromItsFrame, layStraddlingWord } from '../support/straddle.ts';
 import { describe, expect, test } from 'vitest';
 import { PF_U, PF_W } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR0_WP } from '../../src/hw/mmu.ts';
@@ -34,9 +34,7 @@ function pagedGuest(second = true): Vm {
   if (second) poke(vm, PTAB + 0x11 * 4, 0x3000 | PRWU);
   poke(vm, PDIR + 0x3ff * 4, PTAB | PTE_P | PTE_RW); // the last 4 MiB: the page table itself, at 0xfffff000 + …
   poke(vm, PTAB + 0x3ff * 4, 0x2000 | PTE_P | PTE_RW | PTE_A | PTE_D); // 0x003ff000 maps the page table
-  poke(vm, 0x5ffc, 0x4433_2211);
-  poke(vm, 0x3000, 0x8877_6655);
-  poke(vm, 0x6000, 0xeeee_eeee);
+  layStraddlingWord((gpa, value) => poke(vm, gpa, value));
   guestWriteCr3(vm, PDIR);
   guestWriteCr0(vm, CR0_PG | CR0_PE | CR0_WP);
   return vm;

@@ -8,12 +8,28 @@
 import { expect } from 'vitest';
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 
+/** Where the word's halves lie: the end of `first`, the start of `second`, and the frame right after `first`. */
+export interface StraddleFrames {
+  first: number;
+  second: number;
+  between: number;
+}
+/** The detail tests' layout. */
+export const DETAIL_FRAMES: StraddleFrames = { first: 0x5000, second: 0x3000, between: 0x6000 };
+
+/** Lays the word's two halves, and the frame that must lend it nothing, into Guest-physical memory. */
+export function layStraddlingWord(write: (gpa: number, value: number) => void, frames: StraddleFrames = DETAIL_FRAMES): void {
+  write(frames.first + 0xffc, 0x4433_2211);
+  write(frames.second, 0x8877_6655);
+  write(frames.between, 0xeeee_eeee);
+}
+
 /** Reads, a fetch and a write across the page boundary above `user`, each half from its own frame. */
 export function expectEachHalfFromItsFrame(
   access: (kind: AccessKind, vaddr: number, cpl: number, value?: number) => number,
   word: (gpa: number) => number,
   user: number,
-  frames: { first: number; second: number; between: number } = { first: 0x5000, second: 0x3000, between: 0x6000 },
+  frames: StraddleFrames = DETAIL_FRAMES,
 ): void {
   expect(access(READ, user + 0xffc, 3)).toBe(0x4433_2211);
   expect(access(READ, user + 0xffd, 3)).toBe(0x5544_3322);

@@ -22,6 +22,7 @@ import { READ, WRITE } from '../../src/hw/rights.ts';
 import { guestWriteCr0, guestWriteCr3, guestWriteCr4 } from '../../src/host/transparent/exits.ts';
 import { vmAccess } from '../../src/host/transparent/run.ts';
 import { createVm, type Vm } from '../../src/host/transparent/vm.ts';
+import { layStraddlingWord } from './straddle.ts';
 
 export const PDIR = 0x1000;
 export const PTAB = 0x2000;
@@ -70,9 +71,7 @@ export function smallGuest(o: { pae?: boolean; pages?: number; hostPages?: numbe
   poke(vm, PTAB + 0x11 * e, 0x3000 | PRWU);
   poke(vm, PTAB + last * e, PTAB | PTE_P | PTE_RW | PTE_A | PTE_D);
   poke(vm, PTAB + (last - 1) * e, PDIR | PTE_P | PTE_RW | PTE_A | PTE_D);
-  poke(vm, 0x5ffc, 0x4433_2211);
-  poke(vm, 0x3000, 0x8877_6655);
-  poke(vm, 0x6000, 0xeeee_eeee);
+  layStraddlingWord((gpa, value) => poke(vm, gpa, value));
   o.setup?.(g);
   guestWriteCr3(vm, pae ? PDPT : PDIR);
   guestWriteCr0(vm, CR0_PG | CR0_PE | CR0_WP);
