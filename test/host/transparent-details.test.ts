@@ -6,6 +6,7 @@
  * reverse map, which forgets an empty frame and calls a missing entry a Host bug.
  */
 import { expectEachHalfFromItsFrame, layStraddlingWord } from '../support/straddle.ts';
+import { PDIR, poke, PRWU, PTAB, USER, word } from '../support/transparent-guest.ts'; // USER: page-table index 0x10
 import { describe, expect, test } from 'vitest';
 import { PF_U, PF_W } from '../../src/hw/fault.ts';
 import { CR0_PE, CR0_PG, CR0_WP } from '../../src/hw/mmu.ts';
@@ -17,14 +18,6 @@ import { FAULTED, vmAccess } from '../../src/host/transparent/run.ts';
 import { rmapAdd, rmapRemove } from '../../src/host/transparent/rmap.ts';
 import { createVm, killVm, type Vm } from '../../src/host/transparent/vm.ts';
 
-const PDIR = 0x1000;
-const PTAB = 0x2000;
-const USER = 0x0001_0000; // page-table index 0x10
-const PRWU = PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
-
-function poke(vm: Vm, gpa: number, value: number): void {
-  expect(vmAccess(vm, WRITE, gpa, 0, value)).toBe(value >>> 0);
-}
 
 /** USER maps frame 0x5000, USER + 0x1000 frame 0x3000 (or nothing); frame 0x6000 holds something else. */
 function pagedGuest(second = true): Vm {
@@ -39,8 +32,6 @@ function pagedGuest(second = true): Vm {
   guestWriteCr0(vm, CR0_PG | CR0_PE | CR0_WP);
   return vm;
 }
-
-const word = (vm: Vm, gpa: number) => vm.memory.read32(vm.memBase + gpa) >>> 0;
 
 describe('a word across two pages, under the transparent Host', () => {
   test('reads, fetches and writes take each half from its own frame', () => {
