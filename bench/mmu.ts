@@ -26,6 +26,19 @@
  * 32-bit miss written by hand into the loop over bare typed arrays. They are
  * the floor for that work in JavaScript, to read the MMU's figures against.
  *
+ * Why a hit in the chain stays near 1.5x: the row's page base is a load that
+ * the next access's address waits for. One way round it was tried and
+ * dropped (2026-11-30). A hit guessed its answer as the linear address plus
+ * the last hit's distance to its frame, and read the row only to confirm the
+ * guess, a branch the processor predicts and runs past. Over frames that
+ * follow one another (a kernel's direct map) the chain's hit fell from 1.56x
+ * to 1.14x. But independent hits rose from 2.56x to 3.66x, and the traced
+ * programs guessed right on 49% of their 317 million hits, a coin toss, so
+ * the branch was mispredicted half the time. Their replays ran 8-14% slower,
+ * bare hardware and the fixed kmap alike (two runs each way, one after the
+ * other, on a loaded machine). A bench figure that costs real programs
+ * speed is not worth having.
+ *
  * Each case runs in its own worker, a fresh V8 isolate, as a simulator runs
  * one paging mode: feedback from the other cases (a PAE miss path, say) must
  * not reach its compiled code. Within a round, each worker times its raw loop
