@@ -165,8 +165,8 @@ export class Tlb {
     this.wideBase = new Float64Array(size);
     this.rows.fill(-1);
     this.meta.fill(-1);
-    // Until the MMU says otherwise, nothing is allowed.
-    this.allows = this.allowsSupervisor = this.allowsUser = Tlb.allowsTable([0, 0, 0], [-1, -1, -1]);
+    // Until the MMU says otherwise, nothing is allowed: every combination of rights allows no kind.
+    this.allows = this.allowsSupervisor = this.allowsUser = new Uint8Array(1 << 10);
   }
 
   /**
