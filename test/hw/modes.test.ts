@@ -18,10 +18,13 @@ describe('large pages, PAE and long mode', () => {
     on.space.map4M(0x0040_0000, 0x0080_0000, PRW);
     expect(on.mmu.physical(0x0052_3456, READ)).toBe(0x0092_3456);
     // Without CR4.PSE the PS bit is ignored: the entry names a page table
-    // (here frame 0x800, which holds zeroes), so the walk finds no PTE.
-    const off = machine32();
-    off.space.map4M(0x0040_0000, 0x0008_0000, PRW);
+    // (here frame 0x400), read like any other: empty, the walk finds no PTE...
+    const off = machine32({ mb: 8 });
+    off.space.map4M(0x0040_0000, 0x0040_0000, PRW);
     expect(faultOf(() => off.mmu.read8(0x0052_3456)).errorCode & PF_P).toBe(0);
+    // ...and once that frame holds a PTE for the page, the address translates through it.
+    off.memory.write32(0x0040_0000 + 0x123 * 4, 0x9000 | PRW);
+    expect(off.mmu.physical(0x0052_3456, READ)).toBe(0x9456);
   });
 
   claim('pse-reserved-bit21', () => {
@@ -32,15 +35,18 @@ describe('large pages, PAE and long mode', () => {
   });
 
   claim('pae-pdptes-loaded-on-cr3', () => {
-    const { space, mmu, memory } = machinePae((s) => { s.map(0x1000, 0x7000, PRW); });
-    expect(mmu.physical(0x1000, READ)).toBe(0x7000);
-    // Clear PDPTE 0 in memory: the processor does not notice…
-    memory.write32(space.cr3, 0);
+    // A page in each of the four GiB, one under each PDPTE.
+    const pages = [0x0000_1000, 0x4000_1000, 0x8000_1000, 0xc000_1000];
+    const { space, mmu, memory } = machinePae((s) => { pages.forEach((v, i) => s.map(v, 0x7000 + i * 0x1000, PRW)); });
+    const translations = () => pages.map((v) => mmu.physical(v, READ));
+    expect(translations()).toEqual([0x7000, 0x8000, 0x9000, 0xa000]);
+    // Clear all four PDPTEs in memory: the processor does not notice…
+    for (let i = 0; i < 4; i++) memory.write32(space.cr3 + i * 8, 0);
     mmu.tlb.flushAll();
-    expect(mmu.physical(0x1000, READ)).toBe(0x7000);
+    expect(translations()).toEqual([0x7000, 0x8000, 0x9000, 0xa000]);
     // …until CR3 is written again, which reloads all four.
     mmu.writeCr3(space.cr3);
-    expect(mmu.physical(0x1000, READ)).toBe(-1);
+    expect(translations()).toEqual([-1, -1, -1, -1]);
   });
 
   claim('pae-pdpte-reserved-gp', () => {

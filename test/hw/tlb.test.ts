@@ -27,6 +27,13 @@ describe('the TLB', () => {
     expect(mmu.read32(0x1000)).toBe(222);
     mmu.invlpg(0x1000);
     expect(faultOf(() => mmu.read32(0x1000)).errorCode & PF_P).toBe(0);
+    // A CR3 write makes a change visible too: remap again, read the stale frame, reload CR3.
+    memory.write32(pte, 0x7000 | PRW);
+    expect(mmu.read32(0x1000)).toBe(111);
+    memory.write32(pte, 0x8000 | PRW);
+    expect(mmu.read32(0x1000)).toBe(111);
+    mmu.writeCr3(mmu.cr3);
+    expect(mmu.read32(0x1000)).toBe(222);
   });
 
   claim('invlpg-drops-one-page', () => {
@@ -78,7 +85,9 @@ describe('the TLB', () => {
     space.map(0x1000, 0x7000, PRW); // supervisor only
     mmu.read8(0x1000);
     mmu.setCpl(3);
-    // The cached entry is not trusted blindly: its rights are checked on every use.
+    // The translation is still cached at CPL 3 (a change of privilege level flushes nothing)...
+    expect(mmu.tlb.entries().map((e) => e.vpn)).toEqual([1]);
+    // ...and it is not trusted blindly: its rights are checked on every use.
     expect(faultOf(() => mmu.read8(0x1000)).errorCode).toBe(PF_P | 4);
     // Back at CPL 0 the supervisor may read it again, from the tables.
     mmu.setCpl(0);
