@@ -203,7 +203,11 @@ export class Mmu implements WalkMachine {
     else this.tlb.flushAll();
   }
 
-  /** MOV to CR4. Changing PSE, PAE, PGE, or setting SMEP, flushes everything, globals included. */
+  /**
+   * MOV to CR4. Changing PAE or PGE, or setting SMEP, flushes everything,
+   * globals included (SDM 4.10.4.1); so does changing PSE, our choice (a
+   * processor may flush more), since it changes what a cached PS bit meant.
+   */
   writeCr4(value: number): void {
     value >>>= 0;
     const changed = this._cr4 ^ value;
@@ -215,7 +219,10 @@ export class Mmu implements WalkMachine {
     this.recompute();
   }
 
-  /** WRMSR to EFER. LMA is the processor's to set; changing NXE changes what entries mean, so flush. */
+  /**
+   * WRMSR to EFER. LMA is the processor's to set. Changing NXE changes what
+   * bit 63 of an entry means, so we flush: our choice, not an SDM rule.
+   */
   writeEfer(value: number): void {
     value = (value & ~EFER_LMA) | (this._efer & EFER_LMA);
     if (this._cr0 & CR0_PG && (value ^ this._efer) & EFER_LME) throw new GeneralProtectionFault('cannot change EFER.LME while paging');
@@ -265,7 +272,7 @@ export class Mmu implements WalkMachine {
 
   /**
    * Any other miss under 32-bit and PAE paging: walk, and remember the
-   * answer, unless the entry is wide. It calls its walker directly.
+   * answer (`insert` keeps a wide one aside). It calls its walker directly.
    */
   private physicalMiss(vaddr: number, kind: AccessKind): number {
     if (this.nested !== null) return this.nestedMiss(vaddr, kind);

@@ -188,6 +188,20 @@ export function checkBook(book: Book): SourceError[] {
     }
   }
 
+  // Never two regions back to back: the reader needs a word between them, on
+  // what to notice in the first and why the second comes next.
+  for (const ch of chapters) {
+    const lines = ch.source.split('\n');
+    const incs = ch.env.includes;
+    for (let i = 1; i < incs.length; i++) {
+      const a = incs[i - 1]!;
+      const b = incs[i]!;
+      if (lines.slice(a.line, b.line - 1).every((l) => l.trim() === '')) {
+        errors.push({ file: ch.path, line: b.line, message: `region "${b.region}" is woven straight after "${a.region}" (line ${a.line}): say what to notice in the one, and why the other, between them` });
+      }
+    }
+  }
+
   // Exercises: each set once, in the chapter the course names; each solution inside a woven region.
   const course = courseExercises(book.root);
   const setAt = new Map<string, string>();

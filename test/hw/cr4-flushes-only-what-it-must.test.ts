@@ -1,5 +1,6 @@
-// MOV to CR4 flushes the whole TLB, globals included, when it changes what
-// entries mean (PSE, PAE, PGE) or sets SMEP (SDM 4.10.4.1), and not otherwise:
+// MOV to CR4 flushes the whole TLB, globals included, when it changes PAE or
+// PGE or sets SMEP (SDM 4.10.4.1), or changes PSE (our choice: it changes what
+// a cached PS bit meant), and not otherwise:
 // a kernel that toggles SMAP around a user copy, or clears SMEP, keeps its
 // cached translations, global kernel pages and all.
 import { describe, expect, test } from 'vitest';

@@ -88,6 +88,14 @@ describe('each check fires on a broken book', () => {
     expect(errorsOf(root)).toContain('chapters/02-host.md:14: region "HW-a" is woven twice (first at chapters/01-walk.md:7); weave each region once');
   });
 
+  test('two regions woven back to back are reported at the second', () => {
+    const root = brokenBook({
+      'src/hw/a.ts': (t) => t + '// #region HW-b\nexport const b = 2;\n// #endregion HW-b\n',
+      'chapters/01-walk.md': (t) => t.replace('<<< @/src/hw/a.ts#HW-a\n', '<<< @/src/hw/a.ts#HW-a\n\n<<< @/src/hw/a.ts#HW-b\n'),
+    });
+    expect(errorsOf(root)).toContain('chapters/01-walk.md:9: region "HW-b" is woven straight after "HW-a" (line 7): say what to notice in the one, and why the other, between them');
+  });
+
   test('a line of src/hw in no region is reported', () => {
     const root = brokenBook({ 'src/hw/a.ts': (t) => t + 'export const stray = 2;\n' });
     expect(errorsOf(root)).toContain('src/hw/a.ts:7: this line is in no region: every line of src/hw is woven or marked unwoven');
