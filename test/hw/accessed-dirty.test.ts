@@ -41,6 +41,8 @@ describe('Accessed and Dirty', () => {
     mmu.read8(0x1000); // the TLB now holds a clean entry
     expect(space.pte(0x1000) & PTE_D).toBe(0);
     const misses = mmu.tlb.misses;
+    mmu.read8(0x1002);
+    expect(mmu.tlb.misses).toBe(misses); // a read hits it
     mmu.write8(0x1000, 1);
     expect(mmu.tlb.misses).toBe(misses + 1); // the write walked again…
     expect(space.pte(0x1000) & PTE_D).toBe(PTE_D); // …and set Dirty
