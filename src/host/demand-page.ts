@@ -96,13 +96,16 @@ export function gdirAddr(g: Guest, vaddr: number, slot = g.cpuPgd): number {
 
 /**
  * Read a Guest entry. A PAE entry is eight bytes, and our Guests live below
- * 4 GiB without XD, so its high word must be zero: we read the low word once
- * we know it is.
+ * 4 GiB without XD, so a present entry's high word must be zero: we read the
+ * low word once we know it is. A non-present entry's other bits are the
+ * Guest's own business (Linux keeps a swapped-out page's swap entry there)
+ * and no processor reads them: the caller sees Present clear and reflects
+ * the fault.
  */
 export function readGuestEntry(g: Guest, addr: number, what: string): number {
   const lo = lgread32(g, addr);
   const hi = g.pae ? lgread32(g, addr + 4) : 0;
-  if (hi !== 0) killGuest(g, `bad ${what} 0x${hex(hi)}${hex(lo).padStart(8, '0')}: frame above 4 GiB or XD`);
+  if (hi !== 0 && lo & PTE_P) killGuest(g, `bad ${what} 0x${hex(hi)}${hex(lo).padStart(8, '0')}: frame above 4 GiB or XD`);
   return lo;
 }
 

@@ -74,18 +74,23 @@ export function guestSetPte(g: Guest, gpgdir: number, vaddr: number, gpte: numbe
  * now (Avi Kivity's trick) and save a fault. Otherwise we clear ours and wait
  * for the fault.
  *
- * Three departures from lguest, each because a Guest could see the
- * difference. lguest mapped an entry with Accessed or Dirty; one with Dirty
- * but not Accessed would then never get its Accessed bit, so we want
- * Accessed. lguest's comment says an Accessed-but-clean entry goes in
- * read-only, but its code kept the Guest's R/W bit, so writes never set the
- * Guest's Dirty bit; we do what the comment says (trackedSpte). And the
- * Guest may have changed the directory entry above this one in place: on
- * bare hardware the next walk would see it, so our directory entry follows
- * the Guest's now.
+ * Four departures from lguest, each because a Guest could see the difference.
+ * lguest mapped an entry with Accessed or Dirty; one with Dirty but not
+ * Accessed would then never get its Accessed bit, so we want Accessed. It
+ * mapped one that was not present, too (a PROT_NONE page keeps Accessed),
+ * taking a reference to its frame that release_pte, which sees a shadow entry
+ * that is not present, never gave back; we map present entries only. A
+ * present entry with a high word kills at once, whether or not we shadow it;
+ * of one that is not present we check nothing (a PAE Guest keeps a swap entry
+ * in its high word). lguest's comment says an Accessed-but-clean entry goes
+ * in read-only, but its code kept the Guest's R/W bit, so writes never set
+ * the Guest's Dirty bit; we do what the comment says (trackedSpte). And the
+ * Guest may have changed the directory entry above this one in place: on bare
+ * hardware the next walk would see it, so our directory entry follows the
+ * Guest's now.
  */
 export function doSetPte(g: Guest, slot: number, vaddr: number, gpte: number, gpteHi = 0): void {
-  if (gpteHi !== 0) checkGpte(g, gpte, gpteHi);
+  if (gpteHi !== 0 && gpte & PTE_P) checkGpte(g, gpte, gpteHi);
   const spteAt = findSpte(g, slot, vaddr);
   if (!spteAt) return;
   releasePte(g, g.memory.read32(spteAt));

@@ -8,7 +8,8 @@ import { READ, WRITE } from '../../src/hw/rights.ts';
 import { GuestOs } from '../../src/guest/os.ts';
 import { LguestPlatform } from '../../src/guest/paravirt.ts';
 import { BOOT_PGDIR } from '../../src/guest/layout.ts';
-import { hypercall, LHCALL_SET_PMD_PAE, LHCALL_SET_PTE } from '../../src/host/hypercalls.ts';
+import { hypercall, LHCALL_FLUSH_TLB, LHCALL_SET_PMD_PAE, LHCALL_SET_PTE } from '../../src/host/hypercalls.ts';
+import { ptePtr } from '../../src/guest/kernel.ts';
 import { guestAccess, FAULTED } from '../../src/host/run.ts';
 import { PAE_SWITCHER_ADDR } from '../../src/host/switcher.ts';
 import { SWITCHER_MAGIC } from '../../src/host/switcher.ts';
@@ -59,6 +60,39 @@ describe('PAE shadow paging', () => {
     hypercall(g, LHCALL_SET_PMD_PAE, 0, 0);
     expect(g.stats.clearAlls).toBeGreaterThan(clears + 1);
     expect(os.read(buf)).toBe(1);
+  });
+
+  /**
+   * A page swapped out by a Linux PAE Guest: its entry not present, the swap
+   * entry in the high word. No processor reads the rest of a non-present
+   * entry, so the Guest's next use of the page is its own page fault, to
+   * be handled by swapping the page in; never a reason to kill it.
+   */
+  function swappedOut() {
+    const { os, g, pv } = paeGuest();
+    const page = os.mmap(1);
+    os.write(page, 1);
+    const pgdir = os.k.current.pgdir;
+    const ptep = ptePtr(os.k, pgdir, page, false);
+    pv.write32(ptep, 0);
+    pv.write32(ptep + 4, 0x0001_2340);
+    return { g, page, pgdir };
+  }
+
+  test('a non-present entry with a high word (a swap entry), told by SET_PTE, faults to the Guest', () => {
+    const { g, page, pgdir } = swappedOut();
+    hypercall(g, LHCALL_SET_PTE, pgdir, page, 0, 0x0001_2340);
+    expect(guestAccess(g, READ, page, 3)).toBe(FAULTED);
+    expect(g.dead).toBeNull();
+    expect(g.lastFault).toEqual({ address: page, errorCode: 4 }); // not present, a user read
+  });
+
+  test('a non-present entry with a high word, found by a walk after a flush, faults to the Guest', () => {
+    const { g, page } = swappedOut();
+    hypercall(g, LHCALL_FLUSH_TLB, 1);
+    expect(guestAccess(g, WRITE, page, 3, 5)).toBe(FAULTED);
+    expect(g.dead).toBeNull();
+    expect(g.lastFault).toEqual({ address: page, errorCode: 6 }); // not present, a user write
   });
 
   test('an entry with a high word is refused: our Guests live below 4 GiB', () => {
