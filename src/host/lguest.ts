@@ -116,9 +116,15 @@ export function killGuest(g: Guest, reason: string): never {
  * page"), and so do we. The Host itself carries on.
  */
 export function newShadowPage(g: Guest): number {
-  const page = g.hostFrames.alloc();
+  const page = tryShadowPage(g);
   if (page < 0) killGuest(g, 'out of memory allocating a shadow page');
-  g.stats.shadowPagesAllocated++;
+  return page;
+}
+
+/** The same, for the one caller that has somewhere else to go: -1 when none is left. */
+export function tryShadowPage(g: Guest): number {
+  const page = g.hostFrames.alloc();
+  if (page >= 0) g.stats.shadowPagesAllocated++;
   return page;
 }
 

@@ -3,7 +3,7 @@
  * shadows so that switching back is cheap.
  */
 import { flushUserMappings } from './flush.ts';
-import { newShadowPage, PGDIR_SLOTS, type Guest } from './lguest.ts';
+import { PGDIR_SLOTS, tryShadowPage, type Guest } from './lguest.ts';
 import { pinStackPages } from './stack.ts';
 
 // #region H430-new-pagetable
@@ -55,12 +55,18 @@ export function guestNewPagetable(g: Guest, gpgdir: number): void {
  * Take a slot for `gpgdir`: a random victim, as lguest does (no LRU). A slot
  * used before keeps its kernel half, which is the same in every process
  * (unless a flush of everything has taken it since), and loses its user
- * half, which is not.
+ * half, which is not. A slot never used needs a page for its directory; with
+ * none left, lguest takes the current slot instead, which has one: the Guest
+ * goes on, caching one address space fewer, rather than dying for it.
  */
 export function newPgdir(g: Guest, gpgdir: number): number {
-  const slot = Math.floor(g.random() * PGDIR_SLOTS) % PGDIR_SLOTS;
+  let slot = Math.floor(g.random() * PGDIR_SLOTS) % PGDIR_SLOTS;
+  if (!g.pgdirs[slot]!.pgdir) {
+    const page = tryShadowPage(g);
+    if (page < 0) slot = g.cpuPgd;
+    else g.pgdirs[slot]!.pgdir = page;
+  }
   const pgdir = g.pgdirs[slot]!;
-  if (!pgdir.pgdir) pgdir.pgdir = newShadowPage(g);
   pgdir.gpgdir = gpgdir;
   flushUserMappings(g, slot);
   return slot;

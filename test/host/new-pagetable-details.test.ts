@@ -38,3 +38,21 @@ describe.each([false, true])('the stack across switches (PAE: %s)', (pae) => {
     expect(t.g.stats.hiddenFaults).toBe(hidden);
   });
 });
+
+describe.each([false, true])('a new page directory with no Host page left (PAE: %s)', (pae) => {
+  test('takes over the current slot, as lguest\'s new_pgdir does, and the Guest runs on', () => {
+    const t = bootGuest(256, PTE_P | PTE_RW, 1, { pae });
+    const slot = t.g.cpuPgd;
+    while (t.g.hostFrames.alloc() >= 0); // the Host's pool is empty
+    // Several new address spaces: each random victim that was never used would need a page.
+    for (let i = 0; i < 6; i++) {
+      const gpgdir = t.newPgdir();
+      hypercall(t.g, LHCALL_NEW_PGTABLE, gpgdir);
+      expect(t.g.dead).toBeNull();
+      expect(t.g.cpuPgd).toBe(slot);
+      expect(t.g.pgdirs[slot]!.gpgdir).toBe(gpgdir);
+      expect(pageWritable(t.g, STACK)).toBe(true);
+    }
+    expect(t.g.pgdirs.filter((p) => p.pgdir).length).toBe(1);
+  });
+});
