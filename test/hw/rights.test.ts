@@ -30,20 +30,32 @@ function prime(mmu: Mmu, pages: number[]): void {
 
 describe('rights', () => {
   claim('user-needs-us-every-level', () => {
-    const { space, mmu } = machine32();
-    space.map(0x1000, 0x7000, PRWU, PRW); // the PTE says user, the PDE says supervisor
-    mmu.setCpl(3);
-    expect(faultOf(() => mmu.read8(0x1000)).errorCode).toBe(PF_P | PF_U);
-    mmu.setCpl(0);
-    expect(mmu.read8(0x1000)).toBe(0);
+    // Either level may say supervisor, at either width: [PTE flags, PDE flags].
+    for (const [pte, pde] of [[PRWU, PRW], [PRW, PRWU]] as const) {
+      const narrow = machine32();
+      narrow.space.map(0x1000, 0x7000, pte, pde);
+      const wide = machinePae((s) => { s.map(0x1000, 0x7000, pte, false, pde); });
+      for (const { mmu } of [narrow, wide]) {
+        mmu.setCpl(3);
+        expect(faultOf(() => mmu.read8(0x1000)).errorCode).toBe(PF_P | PF_U);
+        mmu.setCpl(0);
+        expect(mmu.read8(0x1000)).toBe(0);
+      }
+    }
   });
 
   claim('write-needs-rw-every-level', () => {
-    const { space, mmu } = machine32();
-    space.map(0x1000, 0x7000, PRWU, PTE_P | PTE_US); // read-only directory entry
-    mmu.setCpl(3);
-    expect(mmu.read8(0x1000)).toBe(0);
-    expect(faultOf(() => mmu.write8(0x1000, 1)).errorCode).toBe(PF_P | PF_W | PF_U);
+    // A read-only directory entry over a writable PTE, and the other way round, at either width.
+    for (const [pte, pde] of [[PRWU, PTE_P | PTE_US], [PTE_P | PTE_US, PRWU]] as const) {
+      const narrow = machine32();
+      narrow.space.map(0x1000, 0x7000, pte, pde);
+      const wide = machinePae((s) => { s.map(0x1000, 0x7000, pte, false, pde); });
+      for (const { mmu } of [narrow, wide]) {
+        mmu.setCpl(3);
+        expect(mmu.read8(0x1000)).toBe(0);
+        expect(faultOf(() => mmu.write8(0x1000, 1)).errorCode).toBe(PF_P | PF_W | PF_U);
+      }
+    }
   });
 
   claim('wp-supervisor-write', () => {
@@ -133,8 +145,10 @@ describe('rights', () => {
     expect(withNxe.mmu.read32(0x1000)).toBe(0);
     expect(faultOf(() => withNxe.mmu.fetch32(0x1000)).errorCode).toBe(PF_P | PF_ID);
     const without = machinePae(build);
-    // Without NXE, bit 63 is reserved: any access faults with RSVD.
+    // Without NXE, bit 63 is reserved: any access faults with RSVD (a write says W, a fetch looks like a read).
     expect(faultOf(() => without.mmu.read32(0x1000)).errorCode).toBe(PF_P | PF_RSVD);
+    expect(faultOf(() => without.mmu.write32(0x1000, 1)).errorCode).toBe(PF_P | PF_W | PF_RSVD);
+    expect(faultOf(() => without.mmu.fetch32(0x1000)).errorCode).toBe(PF_P | PF_RSVD);
   });
 
   claim('error-code-bits', () => {
