@@ -11,6 +11,10 @@ describe('the two-level walk', () => {
     memory.write32(0x7abc, 0xfeed_beef);
     expect(mmu.read32(0x0804_8abc)).toBe(0xfeed_beef);
     expect(mmu.physical(0x0804_8abc, 0)).toBe(0x7abc);
+    // A frame above 2 GiB: its address is read as unsigned, never negative.
+    space.map(0x0805_0000, 0x9000_0000, PTE_P | PTE_RW | PTE_US);
+    expect(mmu.physical(0x0805_0abc, 0)).toBe(0x9000_0abc);
+    expect(mmu.translate(0x0805_0abc, 'read').paddr).toBe(0x9000_0abc);
   });
 
   claim('walk32-not-present', () => {
