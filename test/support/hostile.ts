@@ -320,6 +320,8 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
         expected = null; // tables outside the Guest's memory: nothing a processor could do either
       }
     }
+    // A read or fetch must leave Dirty as it found it: no processor sets it for one.
+    const dirtyBefore = expected && 'paddr' in expected ? t.pte(current, va) & PTE_D : 0;
     const value = (va ^ report.steps) >>> 0;
     note(`${k} ${hex(va)} at CPL ${cpl} in ${hex(current)}${compare ? '' : ' (not compared)'}`);
     const result = t.access(k, va, cpl, value);
@@ -343,6 +345,11 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
     const pte = t.pte(current, va);
     if (!(t.read(pdeAt) & PTE_A) || !(pte & PTE_A) || (k === 'write' && !(pte & PTE_D))) {
       throw new Error(`${k} at ${hex(va)}: the Guest's entries are ${hex(t.read(pdeAt))} and ${hex(pte)} afterwards: Accessed or Dirty missing`);
+    }
+    // And nothing it must not: Dirty on a page only read. (A directory entry's Dirty is the
+    // Guest's own: Linux's _PAGE_TABLE sets it, and no processor reads or writes it.)
+    if (k !== 'write' && (pte & PTE_D) !== dirtyBefore) {
+      throw new Error(`${k} at ${hex(va)}: the Guest's entries are ${hex(t.read(pdeAt))} and ${hex(pte)} afterwards: Dirty set where no processor sets it`);
     }
   }
 
