@@ -44,6 +44,7 @@ describe.each([false, true])('a new page directory with no Host page left (PAE: 
     const t = bootGuest(256, PTE_P | PTE_RW, 1, { pae });
     const slot = t.g.cpuPgd;
     while (t.g.hostFrames.alloc() >= 0); // the Host's pool is empty
+    const allocated = t.g.stats.shadowPagesAllocated;
     // Several new address spaces: each random victim that was never used would need a page.
     for (let i = 0; i < 6; i++) {
       const gpgdir = t.newPgdir();
@@ -54,5 +55,6 @@ describe.each([false, true])('a new page directory with no Host page left (PAE: 
       expect(pageWritable(t.g, STACK)).toBe(true);
     }
     expect(t.g.pgdirs.filter((p) => p.pgdir).length).toBe(1);
+    expect(t.g.stats.shadowPagesAllocated).toBe(allocated); // no page was had, and none is counted
   });
 });
