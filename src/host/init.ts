@@ -12,14 +12,27 @@ import { initPagetables, mapSwitcher, PAE_SWITCHER_PGD_INDEX, switcherAddr } fro
 
 // #region H020-host-cpu
 /**
- * The Host's processor, set up for Guests: CR0.WP on, so that read-only means
- * read-only for the Guest kernel too, and CR4.PGE off, because the Host's
- * Global TLB entries would otherwise survive the switch into a Guest's tables.
+ * lguest's adjust_pge, run on every Host CPU when the module loads: CR4.PGE
+ * off, because the Host's Global TLB entries would otherwise survive the
+ * switch into a Guest's tables. The CR4 write itself flushes the Global
+ * entries already cached (SDM 4.10.4.1).
+ */
+export function adjustPge(mmu: Mmu): void {
+  mmu.writeCr4(mmu.cr4 & ~CR4_PGE);
+}
+
+/**
+ * A Host processor, set up for Guests. It starts as Linux leaves it: paging
+ * on, Global pages on, and CR0.WP set, which i386 Linux does itself at boot
+ * (head_32.S) and lguest relies on without touching: read-only then means
+ * read-only for the Guest kernel too. Our Host has no Linux under it, so we
+ * set WP here, where Linux would have. Then lguest's part: PGE off.
  */
 export function hostCpu(memory: PhysicalMemory, pae = false): Mmu {
   const mmu = new Mmu(memory);
-  mmu.writeCr4((mmu.cr4 & ~CR4_PGE) | (pae ? CR4_PAE : 0));
+  mmu.writeCr4(CR4_PGE | (pae ? CR4_PAE : 0));
   mmu.writeCr0(CR0_PE | CR0_PG | CR0_WP);
+  adjustPge(mmu);
   return mmu;
 }
 // #endregion H020-host-cpu

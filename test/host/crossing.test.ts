@@ -3,13 +3,13 @@
  * the Guest kernel's ring, the trips across, and the hypercalls' rules.
  */
 import { describe, expect, test } from 'vitest';
-import { CR4_PGE } from '../../src/hw/mmu.ts';
+import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, Mmu } from '../../src/hw/mmu.ts';
 import { PF_P, PF_U, PF_W } from '../../src/hw/fault.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { READ, WRITE } from '../../src/hw/rights.ts';
 import { LHCALL_FLUSH_TLB, LHCALL_SET_STACK } from '../../src/host/hypercalls.ts';
-import { hostCpu } from '../../src/host/init.ts';
+import { adjustPge, hostCpu } from '../../src/host/init.ts';
 import { GuestKilled } from '../../src/host/lguest.ts';
 import { SWITCHER_ADDR } from '../../src/host/switcher.ts';
 import { Builder32, FrameAllocator } from '../../src/tools/builder.ts';
@@ -25,8 +25,21 @@ describe('crossing the line', () => {
     const space = new Builder32(memory, new FrameAllocator(memory, 16));
     space.map(0x1000, 0x5000, PTE_P | PTE_G); // Global, read-only, the kernel's
     space.map(0x2000, 0x6000, PTE_P | PTE_RW | PTE_G);
+    // A Host CPU as Linux runs it, Global pages on, with the kernel's Global entries cached...
+    const linux = new Mmu(memory);
+    linux.writeCr4(CR4_PGE);
+    linux.writeCr0(CR0_PE | CR0_PG | CR0_WP);
+    linux.writeCr3(space.cr3);
+    linux.read32(0x1000);
+    linux.writeCr3(space.cr3);
+    expect(linux.tlb.entries().map((e) => e.vpn)).toEqual([1]); // a CR3 load keeps them
+    // ...loses them when lguest loads, and a CR3 load keeps none from then on.
+    adjustPge(linux);
+    expect(linux.cr4 & CR4_PGE).toBe(0);
+    expect(linux.tlb.entries()).toEqual([]);
     const mmu = hostCpu(memory);
     expect(mmu.cr4 & CR4_PGE).toBe(0);
+    expect(mmu.cr0 & CR0_WP).toBe(CR0_WP);
     mmu.writeCr3(space.cr3);
     mmu.setCpl(1);
     mmu.read32(0x1000);
