@@ -50,8 +50,11 @@ describe('demand paging (H:330)', () => {
     const t = bootGuest();
     t.setPte(BOOT_PGDIR, USER, t.frame() | PTE_P | PTE_US); // read-only
     t.setPte(BOOT_PGDIR, USER + 0x1000, t.frame() | PTE_P | PTE_RW); // kernel-only
+    // Each fault leaves its own address in lguest_data's CR2, protection faults and missing pages alike.
     expect(t.access('write', USER, 3, 1)).toEqual({ ok: false, fault: { address: USER, errorCode: PF_P | PF_W | PF_U } });
+    expect(t.read(LGUEST_DATA + LGUEST_DATA_CR2)).toBe(USER);
     expect(t.access('read', USER + 0x1000, 3)).toEqual({ ok: false, fault: { address: USER + 0x1000, errorCode: PF_P | PF_U } });
+    expect(t.read(LGUEST_DATA + LGUEST_DATA_CR2)).toBe(USER + 0x1000);
     expect(t.access('read', USER + 0x5000, 3)).toEqual({ ok: false, fault: { address: USER + 0x5000, errorCode: PF_U } });
     expect(t.read(LGUEST_DATA + LGUEST_DATA_CR2)).toBe(USER + 0x5000);
     expect(t.g.stats.reflectedFaults).toBe(3);
