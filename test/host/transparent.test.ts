@@ -92,7 +92,15 @@ describe('transparent shadow paging', () => {
     const kernelPt = findShadowPage(vm, KERNEL_PT / 4096, 1)!;
     expect(kernelPt).toBeDefined();
     expect(kernelPt.parents.size).toBeGreaterThanOrEqual(pids.length);
-    for (const pid of pids) expect(findShadowPage(vm, os.k.procs.get(pid)!.pgdir / 4096, 2)).toBeDefined();
+    for (const pid of pids) {
+      // Each process's directory shadow has an entry naming the one kernel page-table shadow, and
+      // that entry is among the kernel shadow's parents (the links the Host would drop on a change).
+      const dir = findShadowPage(vm, os.k.procs.get(pid)!.pgdir / 4096, 2)!;
+      expect(dir).toBeDefined();
+      const links = Array.from({ length: 1024 }, (_, i) => dir.page + i * 4).filter((at) => (vm.memory.read32(at) & PTE_P) !== 0 && (vm.memory.read32(at) & 0xffff_f000) >>> 0 === kernelPt.page);
+      expect(links.length).toBeGreaterThanOrEqual(1);
+      for (const at of links) expect(kernelPt.parents.has(at)).toBe(true);
+    }
     // Round and round: every switch is a trap, and finds its root by the directory's frame. No fault, no new shadow.
     const before = { ...vm.stats };
     for (let round = 0; round < 3; round++) for (const pid of pids) run(pid);
