@@ -31,7 +31,8 @@ export function untilDone<T>(vm: NestedVm, run: () => T): T {
     } catch (e) {
       if (!(e instanceof EptViolation)) throw e;
       if (vm.stats.zapAlls - zaps > 1) killNestedVm(vm, 'out of memory allocating a nested page table');
-      // A walk of n Guest levels touches n + 1 Guest pages: more exits than that, with no zap between, is the Host's bug.
+      // A walk of n Guest levels touches n + 1 Guest pages, so it exits at most n + 1 times between
+      // zaps; 64 leaves room for a zap and still stops a Host that would loop for ever.
       if (exits > 64) throw new Error(`host bug: ${e.message} again after 64 exits`);
       eptViolation(vm, e);
     }
