@@ -5,7 +5,7 @@
  */
 import { describe, expect } from 'vitest';
 import { GeneralProtectionFault } from '../../src/hw/fault.ts';
-import { CR0_PE, CR0_PG, CR4_PAE, CR4_PGE, Mmu } from '../../src/hw/mmu.ts';
+import { CR0_PE, CR0_PG, CR4_PAE, CR4_PGE, CR4_PSE, Mmu } from '../../src/hw/mmu.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { Builder32, BuilderPae, FrameAllocator } from '../../src/tools/builder.ts';
@@ -21,7 +21,8 @@ describe('flags by level and mode', () => {
     memory.write32(pdeAt, memory.read32(pdeAt) | PTE_D | PTE_G);
     memory.write32(0x5004, 0x1234);
     const mmu = new Mmu(memory);
-    mmu.writeCr4(CR4_PGE);
+    // With PSE on, where bit 7 of a directory entry would mean a large page: in a PTE it still does not.
+    mmu.writeCr4(CR4_PGE | CR4_PSE);
     mmu.writeCr3(space.cr3);
     mmu.writeCr0(CR0_PE | CR0_PG);
     const r = mmu.translate(0x40_1004, 'write', { apply: true });

@@ -22,6 +22,11 @@ describe('physical memory', () => {
     m.write64(0x20, 0x8000_0000_0000_1003n);
     expect(m.read32(0x24)).toBe(0x8000_0000);
     expect(m.read32(0x20)).toBe(0x1003);
+    // All 64 bits, the middle ones too, both ways: bytes low first, and read64 gives back what was written.
+    const every = 0xfedc_ba98_7654_3210n;
+    m.write64(0x30, every);
+    expect(Array.from({ length: 8 }, (_, i) => m.read8(0x30 + i))).toEqual([0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe]);
+    expect(m.read64(0x30)).toBe(every);
   });
 
   test('a word access at an address that is no byte of memory is a BusError, not a neighbouring word', () => {

@@ -30,7 +30,7 @@ describe('the two-level walk', () => {
   });
 
   claim('translate-dry-run', () => {
-    const { space, mmu } = machine32();
+    const { space, mmu, memory } = machine32();
     space.map(0x1000, 0x7000, PTE_P | PTE_RW);
     const r = mmu.translate(0x1234, 'write');
     expect(r.ok).toBe(true);
@@ -38,11 +38,16 @@ describe('the two-level walk', () => {
     expect(r.steps.map((s) => s.level)).toEqual(['PDE', 'PTE']);
     // The report says what would change…
     expect(Number(r.steps[1]!.after) & (PTE_A | PTE_D)).toBe(PTE_A | PTE_D);
-    // …but memory does not change, nor the TLB, until asked.
-    expect(space.pte(0x1000) & (PTE_A | PTE_D)).toBe(0);
+    expect(Number(r.steps[0]!.after) & PTE_A).toBe(PTE_A);
+    // …but memory does not change, neither entry, nor the TLB, until asked.
+    const pdeAt = space.pdeAddr(0x1000);
+    const before = { pde: memory.read32(pdeAt), pte: space.pte(0x1000) };
+    expect(before.pde & PTE_A).toBe(0);
+    expect(before.pte & (PTE_A | PTE_D)).toBe(0);
     expect(mmu.tlb.entries()).toEqual([]);
     mmu.translate(0x1234, 'write', { apply: true });
-    expect(space.pte(0x1000) & (PTE_A | PTE_D)).toBe(PTE_A | PTE_D);
+    expect(memory.read32(pdeAt)).toBe((before.pde | PTE_A) >>> 0);
+    expect(space.pte(0x1000)).toBe((before.pte | PTE_A | PTE_D) >>> 0);
   });
 
   test('a page table entry beyond physical memory is a bus error, not a wrap', () => {
