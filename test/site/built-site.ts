@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestFiles, memo, memoForget, memoKey } from '../../src/literate/cache.ts';
-import { buildSite, type SiteResult } from '../../src/literate/site.ts';
+import type { SiteResult } from '../../src/literate/site.ts';
 
 export const root = join(import.meta.dirname, '../..');
 const CACHE = join(root, '.cache/test-site');
@@ -28,6 +28,9 @@ export async function builtSite(): Promise<BuiltSite> {
   const dir = join(CACHE, key);
   if (!existsSync(join(dir, 'index.html'))) memoForget(key);
   const { value, computed } = await memo(key, async () => {
+    // Imported only to build: the builder's modules (typedoc, shiki, esbuild, markdown-it) take a
+    // second of processor time to load, which a run that finds the site built has no use for.
+    const { buildSite } = await import('../../src/literate/site.ts');
     const log: string[] = [];
     const result = await buildSite({ root, out: dir, log: (l) => log.push(l) });
     if (result.errors.length) rmSync(dir, { recursive: true, force: true });
