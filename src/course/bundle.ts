@@ -16,7 +16,20 @@ import { build, type Plugin } from 'esbuild';
 
 export interface Bundled {
   code: string;
-  map: SourceMap;
+  map: LazySourceMap;
+}
+
+/**
+ * A bundle's source map, decoded the first time a stack trace needs it. Most
+ * runs throw nothing the grader must place, and decoding a bundle's map costs
+ * more than grading its run.
+ */
+export class LazySourceMap {
+  private decoded: SourceMap | undefined;
+  constructor(readonly payload: object) {}
+  get map(): SourceMap {
+    return (this.decoded ??= new SourceMap(this.payload as never));
+  }
 }
 
 /** Where esbuild stopped: a syntax error, at a line of a file relative to the root. */
@@ -59,7 +72,7 @@ export async function bundleTests(root: string, entries: string[], sources: (fil
     const map = JSON.parse(r.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[] };
     // Sources named from the root, as the grader names files.
     map.sources = map.sources.map((s) => relative(root, resolve(root, OUT, s)));
-    return { code: js.text, map: new SourceMap(map as never) };
+    return { code: js.text, map: new LazySourceMap(map) };
   } catch (e) {
     const first = (e as { errors?: { text: string; location: { file: string; line: number } | null }[] }).errors?.[0];
     if (!first) throw e;
