@@ -88,8 +88,8 @@ async function bundleExercise(course: Course, exercise: string, choose: (b: Exer
     origins.set(file, s.origin);
   }
   const tests = course.testFiles.get(exercise) ?? [];
-  const texts = new Map(tests.map((f) => [f, blank ? blankedTest(course, f) : undefined] as const));
-  return { bundle: await bundleTests(course.root, tests, (f) => spliced.get(f) ?? texts.get(f)), origins };
+  if (blank) for (const f of tests) spliced.set(f, blankedTest(course, f));
+  return { bundle: await bundleTests(course.root, tests, spliced), origins };
 }
 
 /** Bundle `exercise`'s tests with each block chosen by `choose`, and run them. */
@@ -544,7 +544,7 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
   const perExercise = await mapLimit(exercises, networkCut() ? options.parallel : 1, async (e) => {
     const files = exerciseTestFiles(dir, e.id).filter((f) => f.includes('.public.'));
     if (!files.length) return [];
-    const bundle = await bundleTests(dir, files, () => undefined);
+    const bundle = await bundleTests(dir, files, new Map());
     const run: ExerciseRun = isBundleError(bundle) ? { bundleError: bundle, results: new Map() } : { ...(await runBundle(bundle.code, options.limits, null)), map: bundle.map };
     const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: [], limits: options.limits };
     const loaded = run.loaded ?? [{ exercise: e.id, name: `the tests of ${e.id}`, hidden: false, points: e.points }];
