@@ -16,7 +16,20 @@ import { build, type Plugin } from 'esbuild';
 
 export interface Bundled {
   code: string;
-  map: SourceMap;
+  map: LazySourceMap;
+}
+
+/**
+ * A bundle's source map, decoded the first time a stack trace needs it. Most
+ * runs throw nothing the grader must place, and decoding a bundle's map costs
+ * more than grading its run.
+ */
+export class LazySourceMap {
+  private decoded: SourceMap | undefined;
+  constructor(readonly payload: object) {}
+  get map(): SourceMap {
+    return (this.decoded ??= new SourceMap(this.payload as never));
+  }
 }
 
 /** Where esbuild stopped: a syntax error, at a line of a file relative to the root. */
@@ -29,17 +42,24 @@ export interface BundleError {
 const OUT = '.grade-bundle';
 
 /**
- * Bundle `entries` (test files, relative to `root`) in that order. A file for
- * which `sources` returns text is compiled from that text instead of from
- * disk; all the others are read from `root`.
+ * Bundle `entries` (test files, relative to `root`) in that order. A file
+ * `sources` holds (by its path relative to `root`) is compiled from that text
+ * instead of from disk; all the others are read from `root`.
  */
-export async function bundleTests(root: string, entries: string[], sources: (file: string) => string | undefined): Promise<Bundled | BundleError> {
+export async function bundleTests(root: string, entries: string[], sources: ReadonlyMap<string, string>): Promise<Bundled | BundleError> {
+  // Only the files given are asked for: a callback for every file the tests reach was a round
+  // trip to esbuild's process each, some sixty a bundle.
+  const escape = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const served = new Set<string>();
   const override: Plugin = {
     name: 'course-sources',
     setup(b) {
-      b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
-        const text = sources(relative(root, args.path));
-        return text === undefined ? undefined : { contents: text, loader: 'ts' };
+      b.onLoad({ filter: new RegExp(`^(?:${[...sources.keys()].map((f) => escape(join(root, f))).join('|')})$`) }, (args) => {
+        const file = relative(root, args.path);
+        const text = sources.get(file);
+        if (text === undefined) return undefined;
+        served.add(file);
+        return { contents: text, loader: 'ts' };
       });
     },
   };
@@ -53,13 +73,16 @@ export async function bundleTests(root: string, entries: string[], sources: (fil
       // Only a vitest run of a graded test loads vitest; in the bundle, the branch is dead.
       external: ['vitest'],
       logLevel: 'silent',
-      plugins: [override],
+      plugins: sources.size ? [override] : [],
     });
     const js = r.outputFiles.find((f) => f.path.endsWith('.mjs'))!;
     const map = JSON.parse(r.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[] };
     // Sources named from the root, as the grader names files.
     map.sources = map.sources.map((s) => relative(root, resolve(root, OUT, s)));
-    return { code: js.text, map: new SourceMap(map as never) };
+    // A file given but read from disk instead would put the course's own text where an answer goes.
+    const unserved = map.sources.filter((f) => sources.has(f) && !served.has(f));
+    if (unserved.length) throw new Error(`bundling read ${unserved.join(', ')} from disk, not the text given for it`);
+    return { code: js.text, map: new LazySourceMap(map) };
   } catch (e) {
     const first = (e as { errors?: { text: string; location: { file: string; line: number } | null }[] }).errors?.[0];
     if (!first) throw e;

@@ -12,9 +12,8 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { SourceMap } from 'node:module';
 import { parseAnswers, splice, type Answer, type Choice, type Spliced } from './answers.ts';
-import { blankExpectations, bootCode, bundleTests, isBundleError, type BundleError } from './bundle.ts';
+import { blankExpectations, bootCode, bundleTests, isBundleError, LazySourceMap, type BundleError } from './bundle.ts';
 import { exerciseTestFiles, loadExercises as readCourseExercises, readCourse, TODO_MODULE, type Course, type CourseTest, type ExerciseBlock } from './course.ts';
 import { DEFAULT_LIMITS, networkCut, runSandbox, type SandboxLimits, type StopReason, type TestRecord } from './sandbox.ts';
 import type { ThrownInfo } from './sandbox-child.ts';
@@ -58,7 +57,7 @@ export interface Graded {
 interface ExerciseRun {
   bundleError?: BundleError;
   /** The bundle's source map (to find lines in stack traces). */
-  map?: SourceMap;
+  map?: LazySourceMap;
   loaded?: { exercise: string; name: string; hidden: boolean; points: number }[];
   loadError?: ThrownInfo;
   loadStopped?: { why: StopReason; detail: string };
@@ -89,8 +88,8 @@ async function bundleExercise(course: Course, exercise: string, choose: (b: Exer
     origins.set(file, s.origin);
   }
   const tests = course.testFiles.get(exercise) ?? [];
-  const texts = new Map(tests.map((f) => [f, blank ? blankedTest(course, f) : undefined] as const));
-  return { bundle: await bundleTests(course.root, tests, (f) => spliced.get(f) ?? texts.get(f)), origins };
+  if (blank) for (const f of tests) spliced.set(f, blankedTest(course, f));
+  return { bundle: await bundleTests(course.root, tests, spliced), origins };
 }
 
 /** Bundle `exercise`'s tests with each block chosen by `choose`, and run them. */
@@ -154,7 +153,7 @@ async function courseRun(course: Course, exercise: string, choose: (b: ExerciseB
   type Saved = { loaded: ExerciseRun['loaded']; results: [number, { record?: TestRecord; stopped?: { why: StopReason; detail: string } }][]; map: unknown };
   if (useCache && existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Saved;
-    return { loaded: saved.loaded, results: new Map(saved.results), map: new SourceMap(saved.map as never) };
+    return { loaded: saved.loaded, results: new Map(saved.results), map: new LazySourceMap(saved.map as object) };
   }
   const { bundle } = await bundleExercise(course, exercise, choose, what !== 'reference');
   if (isBundleError(bundle)) return { bundleError: bundle, results: new Map() };
@@ -291,13 +290,13 @@ const IDENT = /^[A-Za-z_$][\w$.<>]{0,59}$/;
 const FRAME = /^\s*at (?:(.*?) \()?(?:file:\/\/)?[^()\s]*test\.mjs:(\d+):(\d+)\)?\s*$/;
 
 /** Where in a student's file (or else in which course file and function) a stack trace points. */
-function locate(stack: string, map: SourceMap | undefined, origins: Origins): string | undefined {
+function locate(stack: string, map: LazySourceMap | undefined, origins: Origins): string | undefined {
   if (!map) return undefined;
   let course: string | undefined;
   for (const l of stack.split('\n')) {
     const m = FRAME.exec(l);
     if (!m) continue;
-    const hit = map.findEntry(Number(m[2]) - 1, Number(m[3]) - 1) as { originalSource?: string; originalLine?: number };
+    const hit = map.map.findEntry(Number(m[2]) - 1, Number(m[3]) - 1) as { originalSource?: string; originalLine?: number };
     if (hit.originalSource === undefined || hit.originalLine === undefined) continue;
     const mine = origins.get(hit.originalSource)?.get(hit.originalLine + 1);
     if (mine) return `${mine.file}:${mine.line} (your answer to ${mine.exercise})`;
@@ -545,7 +544,7 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
   const perExercise = await mapLimit(exercises, networkCut() ? options.parallel : 1, async (e) => {
     const files = exerciseTestFiles(dir, e.id).filter((f) => f.includes('.public.'));
     if (!files.length) return [];
-    const bundle = await bundleTests(dir, files, () => undefined);
+    const bundle = await bundleTests(dir, files, new Map());
     const run: ExerciseRun = isBundleError(bundle) ? { bundleError: bundle, results: new Map() } : { ...(await runBundle(bundle.code, options.limits, null)), map: bundle.map };
     const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: [], limits: options.limits };
     const loaded = run.loaded ?? [{ exercise: e.id, name: `the tests of ${e.id}`, hidden: false, points: e.points }];

@@ -21,6 +21,7 @@
  *    its site), but those course/known-leaks.json owns up to.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -240,6 +241,49 @@ function node(args: string[], cwd: string): Promise<{ code: number | null; out: 
 }
 
 /**
+ * What the proofs made in a copy of the handout (the type-check, npm test, the
+ * self-check, the examples, practice) depend on: every file of the tree, our
+ * lockfile (the packages linked in), Node, the grading limits, and the course
+ * code that runs and reads them (src/course: this file and the grader the
+ * self-check runs here). Nothing else goes in, nothing random comes out.
+ */
+export function copyProofsKey(root: string, out: string, grading: GradeOptions): string {
+  const h = createHash('sha256').update(`${process.version}\0${JSON.stringify(grading)}\0`);
+  const file = (base: string, rel: string) => h.update(`${rel}\0`).update(readFileSync(join(base, rel))).update('\0');
+  file(root, 'package-lock.json');
+  for (const f of readdirSync(join(root, 'src/course')).sort()) file(root, `src/course/${f}`);
+  const walk = (d: string) => {
+    for (const n of readdirSync(join(out, d)).sort()) {
+      const rel = d ? `${d}/${n}` : n;
+      if (lstatSync(join(out, rel)).isDirectory()) walk(rel);
+      else file(out, rel);
+    }
+  };
+  walk('');
+  return h.digest('hex');
+}
+
+const PROOFS_DIR = '.cache/handout-proofs';
+
+/** The copy's proofs, as made for the tree with this key, if every proof held then (never with LGJ_NO_CACHE=1). */
+function rememberedProofs(root: string, key: string): string[] | null {
+  const file = join(root, PROOFS_DIR, `${key}.json`);
+  if (process.env['LGJ_NO_CACHE'] === '1' || !existsSync(file)) return null;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { proofs: string[] }).proofs;
+}
+
+/** Remember the copy's proofs for this key, alone: an older tree's are removed. */
+function rememberProofs(root: string, key: string, proofs: string[]): void {
+  const dir = join(root, PROOFS_DIR);
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (f !== `${key}.json`) rmSync(join(dir, f), { force: true });
+  // Whole or not at all: another handout may be reading it.
+  const tmp = join(dir, `${key}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify({ proofs }));
+  renameSync(tmp, join(dir, `${key}.json`));
+}
+
+/**
  * Write the handout into `out` (refused as `refuseOut` says) and prove it.
  * The returned report lists the proofs made and any failure.
  */
@@ -333,12 +377,18 @@ export default defineConfig({
   if (links.length) report.errors.push(`the handout holds links: ${links.join(', ')}`);
 
   // The proofs run in a copy, with our node_modules linked in; the handout itself never links out.
-  const proof = mkdtempSync(join(tmpdir(), 'handout-proof-'));
-  try {
+  // Those made in the copy are remembered for the exact tree (copyProofsKey): a tree proved before,
+  // byte for byte, with the same packages, Node, limits and proof code, is not proved again.
+  const grading = o.grading ?? DEFAULT_OPTIONS;
+  const key = copyProofsKey(root, out, grading);
+  const remembered = rememberedProofs(root, key);
+  const proof = remembered ? null : mkdtempSync(join(tmpdir(), 'handout-proof-'));
+
+  /** Start the copy's proofs: 1 and 4 (vitest) in the background, while the grader works; the rest (4) when `finish` is called. */
+  const startCopyProofs = (proof: string) => {
     cpSync(out, proof, { recursive: true });
     symlinkSync(join(root, 'node_modules'), join(proof, 'node_modules'), 'dir');
     const req = createRequire(join(root, 'package.json'));
-    const grading = o.grading ?? DEFAULT_OPTIONS;
 
     // 1 and 4 (vitest) in the background, while the grader works.
     log('proving: type-check and the public tests under vitest, in a copy');
@@ -358,6 +408,53 @@ export default defineConfig({
     });
     const vitestJson = join(proof, '.vitest.json');
     const vitest = node([join(dirname(req.resolve('vitest/package.json')), 'vitest.mjs'), 'run', '--reporter=json', `--outputFile=${vitestJson}`], proof);
+    const finish = async () => {
+      log('proving: the self-check, the examples and practice, in the copy');
+      const self = await selfCheck(proof, grading);
+      const selfWrong = self.outcomes.filter((t) => t.status !== 'FAIL' || !/todo\(\)/.test(t.message ?? ''));
+      if (selfWrong.length || self.outcomes.length !== publicTests.reduce((n, f) => n + (readFileSync(join(root, f), 'utf8').match(/^t\(/gm) ?? []).length, 0)) report.errors.push(`the self-check (npm run grade -- .) on the stubs: ${selfWrong.map((t) => `${t.exercise} "${t.name}" is ${t.status}: ${t.message}`).join('; ') || `${self.outcomes.length} tests`}`);
+      else report.proofs.push(`npm run grade -- . on the stubs: ${self.outcomes.length} public tests, each stopped at a TODO`);
+      // The examples and the practice command, bundled beside their sources (they find their data from there) and run by Node.
+      const bundled = await build({ absWorkingDir: proof, entryPoints: [...examples, 'scripts/practice.ts'], bundle: true, write: false, platform: 'node', format: 'esm', outdir: proof, outbase: proof, packages: 'external', logLevel: 'silent' });
+      for (const f of bundled.outputFiles) {
+        mkdirSync(dirname(f.path), { recursive: true });
+        writeFileSync(f.path.replace(/\.js$/, '.mjs'), f.text);
+      }
+      const runner = join(proof, 'run-examples.mjs');
+      writeFileSync(runner, `const out = [];
+for (const f of ${JSON.stringify(examples.map((e) => e.replace(/\.ts$/, '.mjs')))}) {
+  try { await import('./' + f); out.push({ f, ok: true }); }
+  catch (e) { out.push({ f, ok: e?.name === 'Todo', todo: e?.name === 'Todo', error: String(e?.stack ?? e).split('\\n')[0] }); }
+}
+process.stderr.write('\\n@@' + JSON.stringify(out) + '\\n');
+`);
+      const ran = await node([runner], proof);
+      const results = JSON.parse(/@@(.*)$/m.exec(ran.out)?.[1] ?? '[]') as { f: string; ok: boolean; todo?: boolean; error?: string }[];
+      for (const r of results.filter((x) => !x.ok)) report.errors.push(`${r.f.replace(/\.mjs$/, '.ts')} fails on the stubs other than at a TODO: ${r.error}`);
+      if (results.length === examples.length && results.every((r) => r.ok)) report.proofs.push(`every example runs to its end or stops at a TODO: ${results.map((r) => `${r.f.replace(/^examples\/|\.mjs$/g, '')}${r.todo ? ' (TODO)' : ''}`).join(', ')}`);
+      else if (results.length !== examples.length) report.errors.push(`the examples did not all run: ${ran.out.slice(-300)}`);
+      const practice = await node([join(proof, 'scripts/practice.mjs'), '--seed', '11', '--mode', '32bit', '--reveal'], proof);
+      if (practice.code !== 0 || !/Answers:\n {2}1: /.test(practice.out)) report.errors.push(`npm run practice -- --seed 11 --mode 32bit --reveal fails in the handout: ${practice.out.slice(0, 300)}`);
+      else report.proofs.push('npm run practice works on the stubs (chapter 3\'s seed 11, with its answers)');
+
+      const t = await typed;
+      if (t.code !== 0) report.errors.push(`the handout does not type-check:\n${t.out}`);
+      else report.proofs.push('the handout type-checks');
+      await vitest;
+      if (!existsSync(vitestJson)) report.errors.push('npm test did not run in the handout');
+      else {
+        const r = JSON.parse(readFileSync(vitestJson, 'utf8')) as { testResults: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[] };
+        const all = r.testResults.flatMap((f) => f.assertionResults);
+        const bad = all.filter((a) => a.status !== 'failed' || !a.failureMessages.some((m) => /TODO ex\d\d-/.test(m)));
+        if (bad.length || !all.length) report.errors.push(`npm test in the handout: ${bad.map((a) => `"${a.fullName}" ${a.status}`).join(', ') || 'no tests ran'} (each must stop at a TODO)`);
+        else report.proofs.push(`npm test in the handout: ${all.length} public tests, each stopped at a TODO`);
+      }
+    };
+    return { finish };
+  };
+
+  try {
+    const copy = proof ? startCopyProofs(proof) : null;
 
     // 2. Graded as it stands, and with the solutions in.
     log('proving: grading the handout as it stands, and with the solutions in');
@@ -393,48 +490,16 @@ export default defineConfig({
     if (inOrder) report.proofs.push(`in order: each exercise's public tests stop at its own TODO with only what it needs done, and pass once it is done`);
 
     // 4. The student's commands.
-    log('proving: the self-check, the examples and practice, in the copy');
-    const self = await selfCheck(proof, grading);
-    const selfWrong = self.outcomes.filter((t) => t.status !== 'FAIL' || !/todo\(\)/.test(t.message ?? ''));
-    if (selfWrong.length || self.outcomes.length !== publicTests.reduce((n, f) => n + (readFileSync(join(root, f), 'utf8').match(/^t\(/gm) ?? []).length, 0)) report.errors.push(`the self-check (npm run grade -- .) on the stubs: ${selfWrong.map((t) => `${t.exercise} "${t.name}" is ${t.status}: ${t.message}`).join('; ') || `${self.outcomes.length} tests`}`);
-    else report.proofs.push(`npm run grade -- . on the stubs: ${self.outcomes.length} public tests, each stopped at a TODO`);
-    // The examples and the practice command, bundled beside their sources (they find their data from there) and run by Node.
-    const bundled = await build({ absWorkingDir: proof, entryPoints: [...examples, 'scripts/practice.ts'], bundle: true, write: false, platform: 'node', format: 'esm', outdir: proof, outbase: proof, packages: 'external', logLevel: 'silent' });
-    for (const f of bundled.outputFiles) {
-      mkdirSync(dirname(f.path), { recursive: true });
-      writeFileSync(f.path.replace(/\.js$/, '.mjs'), f.text);
-    }
-    const runner = join(proof, 'run-examples.mjs');
-    writeFileSync(runner, `const out = [];
-for (const f of ${JSON.stringify(examples.map((e) => e.replace(/\.ts$/, '.mjs')))}) {
-  try { await import('./' + f); out.push({ f, ok: true }); }
-  catch (e) { out.push({ f, ok: e?.name === 'Todo', todo: e?.name === 'Todo', error: String(e?.stack ?? e).split('\\n')[0] }); }
-}
-process.stderr.write('\\n@@' + JSON.stringify(out) + '\\n');
-`);
-    const ran = await node([runner], proof);
-    const results = JSON.parse(/@@(.*)$/m.exec(ran.out)?.[1] ?? '[]') as { f: string; ok: boolean; todo?: boolean; error?: string }[];
-    for (const r of results.filter((x) => !x.ok)) report.errors.push(`${r.f.replace(/\.mjs$/, '.ts')} fails on the stubs other than at a TODO: ${r.error}`);
-    if (results.length === examples.length && results.every((r) => r.ok)) report.proofs.push(`every example runs to its end or stops at a TODO: ${results.map((r) => `${r.f.replace(/^examples\/|\.mjs$/g, '')}${r.todo ? ' (TODO)' : ''}`).join(', ')}`);
-    else if (results.length !== examples.length) report.errors.push(`the examples did not all run: ${ran.out.slice(-300)}`);
-    const practice = await node([join(proof, 'scripts/practice.mjs'), '--seed', '11', '--mode', '32bit', '--reveal'], proof);
-    if (practice.code !== 0 || !/Answers:\n {2}1: /.test(practice.out)) report.errors.push(`npm run practice -- --seed 11 --mode 32bit --reveal fails in the handout: ${practice.out.slice(0, 300)}`);
-    else report.proofs.push('npm run practice works on the stubs (chapter 3\'s seed 11, with its answers)');
-
-    const t = await typed;
-    if (t.code !== 0) report.errors.push(`the handout does not type-check:\n${t.out}`);
-    else report.proofs.push('the handout type-checks');
-    await vitest;
-    if (!existsSync(vitestJson)) report.errors.push('npm test did not run in the handout');
-    else {
-      const r = JSON.parse(readFileSync(vitestJson, 'utf8')) as { testResults: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[] };
-      const all = r.testResults.flatMap((f) => f.assertionResults);
-      const bad = all.filter((a) => a.status !== 'failed' || !a.failureMessages.some((m) => /TODO ex\d\d-/.test(m)));
-      if (bad.length || !all.length) report.errors.push(`npm test in the handout: ${bad.map((a) => `"${a.fullName}" ${a.status}`).join(', ') || 'no tests ran'} (each must stop at a TODO)`);
-      else report.proofs.push(`npm test in the handout: ${all.length} public tests, each stopped at a TODO`);
+    const from = report.proofs.length;
+    if (copy) {
+      await copy.finish();
+      if (!report.errors.length) rememberProofs(root, key, report.proofs.slice(from));
+    } else {
+      log('the type-check, npm test, the self-check, the examples and practice held for this very tree before: not proved again (.cache/handout-proofs)');
+      report.proofs.push(...remembered!);
     }
   } finally {
-    rmSync(proof, { recursive: true, force: true });
+    if (proof) rmSync(proof, { recursive: true, force: true });
   }
 
   // The student edition of the site, from a full copy of the tree with the stubs in.

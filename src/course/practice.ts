@@ -6,7 +6,7 @@
  * prove, and a seed gives the same problem on any machine.
  */
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, EFER_NXE, Mmu } from '../hw/mmu.ts';
-import { PhysicalMemory } from '../hw/phys-memory.ts';
+import { PhysicalMemory, recycleMemory } from '../hw/phys-memory.ts';
 import { PTE_P, PTE_PS, PTE_RW, PTE_US } from '../hw/pte.ts';
 import type { Access } from '../hw/fault.ts';
 import { existsSync, readFileSync } from 'node:fs';
@@ -134,6 +134,8 @@ export function makeProblem(seed: number, mode: PracticeMode, count = 8): Proble
     'Answer lines look like "1: 0x00345678" or "2: #PF 0x05".',
     ...questions.map((q) => `  ${String(q.n).padStart(2)}. ${q.cpl === 3 ? 'user' : 'supervisor'} ${q.access} of ${hex(q.vaddr)}`),
   ];
+  // Nothing here keeps the machine: the next problem draws on the same 8 MiB (a bank is some fifty).
+  recycleMemory(memory);
   return { seed, mode, statement: lines.join('\n') + '\n', questions };
 }
 

@@ -134,7 +134,8 @@ function usage(pid: number): { cpuMs: number; userMs: number; rssMb: number; sta
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are in clock ticks, which Linux fixes at 100 a second for user space.
     const ticks = Number(f[11]) + Number(f[12]);
-    const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    // rss (field 24, in pages) is here too: one read a tick, not two.
+    const rssPages = Number(f[21]);
     return { cpuMs: ticks * 10, userMs: Number(f[11]) * 10, rssMb: (rssPages * 4096) / (1 << 20), state: f[0] ?? '?' };
   } catch {
     return null;
@@ -178,8 +179,10 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
     let finished = false;
     // The phase being timed: loading (at = null) or one test.
     let phase: { at: number | null; cpu0: number; user0: number; wall0: number } = { at: null, cpu0: 0, user0: 0, wall0: Date.now() };
-    const cpuNow = () => (proc ? usage(child.pid ?? -1)?.cpuMs ?? 0 : 0);
-    const userNow = () => (proc ? usage(child.pid ?? -1)?.userMs ?? 0 : 0);
+    const now = () => {
+      const u = proc ? usage(child.pid ?? -1) : null;
+      return { cpu0: u?.cpuMs ?? 0, user0: u?.userMs ?? 0 };
+    };
     const stop = (why: StopReason, detail: string) => {
       if (run.stopped || finished) return;
       run.stopped = { at: phase.at, why, detail };
@@ -208,18 +211,19 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
       switch (r.t) {
         case 'loaded':
           run.loaded = r.tests;
-          phase = { at: null, cpu0: cpuNow(), user0: userNow(), wall0: Date.now() };
+          phase = { at: null, ...now(), wall0: Date.now() };
           break;
         case 'load-error':
           run.loadError = r.error;
           break;
         case 'start':
-          phase = { at: r.i, cpu0: cpuNow(), user0: userNow(), wall0: Date.now() };
+          phase = { at: r.i, ...now(), wall0: Date.now() };
           break;
         case 'end': {
-          const cpuMs = Math.max(0, cpuNow() - phase.cpu0);
+          const at = now();
+          const cpuMs = Math.max(0, at.cpu0 - phase.cpu0);
           run.records.set(r.i, r.error ? { seen: r.seen, error: r.error, cpuMs } : { seen: r.seen, cpuMs });
-          phase = { at: null, cpu0: cpuNow(), user0: userNow(), wall0: Date.now() };
+          phase = { at: null, ...at, wall0: Date.now() };
           break;
         }
         case 'done':

@@ -20,11 +20,17 @@ export const root = join(import.meta.dirname, '../..');
  */
 export type Answers = Record<string, string[] | ((solution: string[], k: number) => string[])>;
 
-/** Write a submission into `dir`: the instructor's src/ with every answer file as the handout has it, filled with `answers`. */
+/**
+ * Write a submission into `dir`: the folders of the instructor's src/ that
+ * hold answers (hw, host, guest: the files the grader reads and those beside
+ * them; the rest of src/ only made each of the class's fifty copies and
+ * digests three times dearer), with every answer file as the handout has it,
+ * filled with `answers`.
+ */
 export function writeSubmission(course: Course, dir: string, answers: Answers, base: 'stub' | 'solution' = 'stub'): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  cpSync(join(root, 'src'), join(dir, 'src'), { recursive: true });
+  for (const folder of new Set([...course.sources.keys()].map((f) => f.split('/').slice(0, 2).join('/')))) cpSync(join(root, folder), join(dir, folder), { recursive: true });
   for (const [file, text] of course.sources) {
     writeFileSync(join(dir, file), handoutText(file, text, course.blocks, course.exercises, TODO_MODULE, (b) => {
       const a = answers[b.id];

@@ -4,12 +4,13 @@
  * from ever touching the repository.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseAnswers } from '../../src/course/answers.ts';
-import { HANDOUT_MARK, refuseOut, writeHandout } from '../../src/course/handout.ts';
+import { DEFAULT_OPTIONS } from '../../src/course/grader.ts';
+import { copyProofsKey, HANDOUT_MARK, refuseOut, writeHandout } from '../../src/course/handout.ts';
 import { parseExercises } from '../../src/markers/markers.ts';
 import { root } from './class.ts';
 
@@ -61,6 +62,29 @@ describe('the instructor README', () => {
     // A need is named in full, or by its number where that is one exercise's alone.
     const full = (n: string) => exercises.filter((e) => e.id === n || e.id.startsWith(`${n}-`)).map((e) => e.id);
     expect(rows.map((r) => ({ id: r[1], points: Number(r[2]), needs: r[3] === '—' ? [] : r[3]!.split(', ').flatMap(full) }))).toEqual(exercises.map((e) => ({ id: e.id, points: e.points, needs: e.needs ?? [] })));
+  });
+});
+
+describe('the proofs remembered for a handout', () => {
+  test('are keyed by every byte and name of the tree, and by the grading limits', () => {
+    const tree = join(work, 'keyed');
+    mkdirSync(join(tree, 'src/hw'), { recursive: true });
+    writeFileSync(join(tree, 'src/hw/walk-32.ts'), 'export const a = 1;\n');
+    writeFileSync(join(tree, 'package.json'), '{}\n');
+    const key = () => copyProofsKey(root, tree, DEFAULT_OPTIONS);
+    const first = key();
+    expect(key()).toBe(first);
+    const keys = new Set([first]);
+    const changed = (what: string, change: () => void) => {
+      change();
+      expect(keys.has(key()), what).toBe(false);
+      keys.add(key());
+    };
+    changed('a byte of a source', () => writeFileSync(join(tree, 'src/hw/walk-32.ts'), 'export const a = 2;\n'));
+    changed('a file more', () => writeFileSync(join(tree, 'src/hw/tlb.ts'), ''));
+    changed('a file renamed', () => renameSync(join(tree, 'src/hw/tlb.ts'), join(tree, 'src/hw/tlb2.ts')));
+    changed('a file in a folder of its own', () => (mkdirSync(join(tree, 'test')), writeFileSync(join(tree, 'test/x.ts'), '')));
+    expect(copyProofsKey(root, tree, { ...DEFAULT_OPTIONS, limits: { ...DEFAULT_OPTIONS.limits, cpuMs: 1 } })).not.toBe(key());
   });
 });
 
