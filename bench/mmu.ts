@@ -34,7 +34,7 @@
  * follow one another (a kernel's direct map) the chain's hit fell from 1.56x
  * to 1.14x. But independent hits rose from 2.56x to 3.66x, and the traced
  * programs guessed right on 49% of their 317 million hits, a coin toss, so
- * the branch was mispredicted half the time. Their replays ran 8-14% slower,
+ * the branch was mispredicted half the time. Their replays ran 6-14% slower,
  * bare hardware and the fixed kmap alike (two runs each way, one after the
  * other, on a loaded machine). A bench figure that costs real programs
  * speed is not worth having.
