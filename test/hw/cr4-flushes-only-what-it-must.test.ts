@@ -7,10 +7,9 @@ import { describe, expect, test } from 'vitest';
 import { CR4_PGE, CR4_SMAP, CR4_SMEP } from '../../src/hw/mmu.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
 import { READ } from '../../src/hw/rights.ts';
-import { machine32 } from '../support/machine.ts';
+import { cachedPages, machine32 } from '../support/machine.ts';
 
 const PRW = PTE_P | PTE_RW | PTE_A | PTE_D;
-const vpns = (m: ReturnType<typeof machine32>['mmu']) => m.tlb.entries().map((e) => e.vpn).sort((a, b) => a - b);
 
 /** 32-bit paging with PGE, a global page at 0x1000 and an ordinary one at 0x2000, both cached. */
 function cached(cr4 = 0) {
@@ -19,7 +18,7 @@ function cached(cr4 = 0) {
   m.space.map(0x2000, 0x8000, PRW);
   m.mmu.physical(0x1000, READ);
   m.mmu.physical(0x2000, READ);
-  expect(vpns(m.mmu)).toEqual([1, 2]);
+  expect(cachedPages(m.mmu)).toEqual([1, 2]);
   return m;
 }
 
@@ -27,20 +26,20 @@ describe('which CR4 writes flush the TLB', () => {
   test('setting or clearing SMAP alone keeps every entry', () => {
     const { mmu } = cached();
     mmu.writeCr4(CR4_PGE | CR4_SMAP);
-    expect(vpns(mmu)).toEqual([1, 2]);
+    expect(cachedPages(mmu)).toEqual([1, 2]);
     mmu.writeCr4(CR4_PGE);
-    expect(vpns(mmu)).toEqual([1, 2]);
+    expect(cachedPages(mmu)).toEqual([1, 2]);
   });
 
   test('clearing SMEP keeps every entry', () => {
     const { mmu } = cached(CR4_SMEP);
     mmu.writeCr4(CR4_PGE);
-    expect(vpns(mmu)).toEqual([1, 2]);
+    expect(cachedPages(mmu)).toEqual([1, 2]);
   });
 
   test('setting SMEP drops every entry, the global one too', () => {
     const { mmu } = cached();
     mmu.writeCr4(CR4_PGE | CR4_SMEP);
-    expect(vpns(mmu)).toEqual([]);
+    expect(cachedPages(mmu)).toEqual([]);
   });
 });

@@ -3,13 +3,12 @@
 // one, not a large page's pieces for an address outside it. And it forgets
 // every piece of a large page however many small entries came and went first.
 import { describe, expect, test } from 'vitest';
-import { CR4_PSE, type Mmu } from '../../src/hw/mmu.ts';
+import { CR4_PSE } from '../../src/hw/mmu.ts';
 import { PTE_P, PTE_RW } from '../../src/hw/pte.ts';
 import { READ } from '../../src/hw/rights.ts';
-import { machine32 } from '../support/machine.ts';
+import { cachedPages, machine32 } from '../support/machine.ts';
 
 const PRW = PTE_P | PTE_RW;
-const vpns = (mmu: Mmu) => mmu.tlb.entries().map((e) => e.vpn).sort((a, b) => a - b);
 
 describe('INVLPG drops its own page and no other', () => {
   test('the page sharing its slot in the TLB stays', () => {
@@ -18,7 +17,7 @@ describe('INVLPG drops its own page and no other', () => {
     mmu.physical(0x1000, READ);
     // Page 0x11 would live in page 1's slot of a 16-entry TLB.
     mmu.invlpg(0x11000);
-    expect(vpns(mmu)).toEqual([1]);
+    expect(cachedPages(mmu)).toEqual([1]);
   });
 
   test('a 4 KiB page and a 4 MiB page: each INVLPG takes only its own', () => {
@@ -29,12 +28,12 @@ describe('INVLPG drops its own page and no other', () => {
     mmu.physical(0x0060_0000, READ);
     mmu.physical(0x1000, READ);
     mmu.invlpg(0x2000); // a page not cached: nothing goes
-    expect(vpns(mmu)).toEqual([0x1, 0x400, 0x600]);
+    expect(cachedPages(mmu)).toEqual([0x1, 0x400, 0x600]);
     mmu.invlpg(0x0070_0000); // inside the large page
-    expect(vpns(mmu)).toEqual([0x1]);
+    expect(cachedPages(mmu)).toEqual([0x1]);
     mmu.physical(0x0040_0000, READ);
     mmu.invlpg(0x1000);
-    expect(vpns(mmu)).toEqual([0x400]);
+    expect(cachedPages(mmu)).toEqual([0x400]);
   });
 
   test('every piece of a large page goes, after small entries came and went', () => {
@@ -50,6 +49,6 @@ describe('INVLPG drops its own page and no other', () => {
     mmu.invlpg(0x2000);
     // An address of the large page whose slot holds none of its pieces.
     mmu.invlpg(0x007f_f000);
-    expect(vpns(mmu)).toEqual([]);
+    expect(cachedPages(mmu)).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from '.
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 import { claim } from '../support/claim.ts';
 import { runs } from '../support/budget.ts';
-import { faultOf, machine32 } from '../support/machine.ts';
+import { cachedPages, faultOf, machine32 } from '../support/machine.ts';
 import { machineIn, MODES, type Mode } from '../support/modes.ts';
 
 const PRW = PTE_P | PTE_RW;
@@ -86,7 +86,7 @@ describe('the TLB', () => {
     mmu.read8(0x1000);
     mmu.setCpl(3);
     // The translation is still cached at CPL 3 (a change of privilege level flushes nothing)...
-    expect(mmu.tlb.entries().map((e) => e.vpn)).toEqual([1]);
+    expect(cachedPages(mmu)).toEqual([1]);
     // ...and it is not trusted blindly: its rights are checked on every use.
     expect(faultOf(() => mmu.read8(0x1000)).errorCode).toBe(PF_P | 4);
     // Back at CPL 0 the supervisor may read it again, from the tables.

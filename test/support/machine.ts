@@ -44,6 +44,9 @@ export function machinePae(build: (space: BuilderPae) => void, options: { nxe?: 
   return { memory, frames, space, mmu };
 }
 
+/** The page numbers the TLB holds, smallest first. */
+export const cachedPages = (mmu: Mmu): number[] => mmu.tlb.entries().map((e) => e.vpn).sort((a, b) => a - b);
+
 /** The error of class `kind` that `fn` throws; anything else it throws goes on up, and throwing nothing fails. */
 export function thrownBy<E extends Error>(kind: abstract new (...args: never[]) => E, fn: () => unknown): E {
   try {
