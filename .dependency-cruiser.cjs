@@ -6,7 +6,8 @@
  *   hw  <-  host  <-  guest  <-  workload  <-  figures  <-  literate
  *                                                       <-  course
  *   tools (page-table builders, the vector runner) know only hw;
- *   markers (the exercise markers the book and the course share) know nothing.
+ *   markers (the exercise markers the book and the course share) know nothing;
+ *   files (writing a cache file whole, for the book's tooling and the course) knows nothing.
  *
  * The book's tooling and the course sit side by side: neither imports the other.
  */
@@ -29,13 +30,14 @@ module.exports = {
     },
     layer('hw', []),
     layer('markers', []),
+    layer('files', []),
     layer('tools', ['hw']),
     layer('host', ['hw']),
     layer('guest', ['hw', 'host']),
     layer('workload', ['hw', 'host', 'guest']),
     layer('figures', ['hw', 'host', 'guest', 'workload', 'tools']),
-    layer('literate', ['hw', 'host', 'guest', 'workload', 'figures', 'tools', 'markers']),
-    layer('course', ['hw', 'host', 'guest', 'workload', 'figures', 'tools', 'markers']),
+    layer('literate', ['hw', 'host', 'guest', 'workload', 'figures', 'tools', 'markers', 'files']),
+    layer('course', ['hw', 'host', 'guest', 'workload', 'figures', 'tools', 'markers', 'files']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

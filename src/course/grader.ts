@@ -8,10 +8,11 @@
  * says can make a test pass: only returning the right values can.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
+import { writeJsonWhole } from '../files/write-whole.ts';
 import { parseAnswers, splice, type Answer, type Choice, type Spliced } from './answers.ts';
 import { blankExpectations, bootCode, bundleTests, isBundleError, LazySourceMap, type BundleError } from './bundle.ts';
 import { exerciseTestFiles, loadExercises as readCourseExercises, readCourse, TODO_MODULE, type Course, type CourseTest, type ExerciseBlock } from './course.ts';
@@ -162,10 +163,7 @@ async function courseRun(course: Course, exercise: string, choose: (b: ExerciseB
   // Only a run that finished is kept: a stop might be this machine's, not the code's.
   const finished = run.loaded && !run.loadError && !run.loadStopped && run.loaded.every((_, i) => run.results.get(i)?.record);
   if (useCache && finished) {
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ loaded: run.loaded, results: [...run.results], map: bundle.map.payload } satisfies Saved));
-    renameSync(tmp, file);
+    writeJsonWhole(file, { loaded: run.loaded, results: [...run.results], map: bundle.map.payload } satisfies Saved);
   }
   return run;
 }

@@ -22,11 +22,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
+import { writeJsonWhole, writeWhole } from '../files/write-whole.ts';
 import { handoutText, stubLines } from './answers.ts';
 import { readCourse, TODO_MODULE, type Course, type Exercise } from './course.ts';
 import { DEFAULT_OPTIONS, Grader, selfCheck, type GradeOptions } from './grader.ts';
@@ -278,9 +279,7 @@ function rememberProofs(root: string, key: string, proofs: string[]): void {
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir)) if (f !== `${key}.json`) rmSync(join(dir, f), { force: true });
   // Whole or not at all: another handout may be reading it.
-  const tmp = join(dir, `${key}.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify({ proofs }));
-  renameSync(tmp, join(dir, `${key}.json`));
+  writeJsonWhole(join(dir, `${key}.json`), { proofs });
 }
 
 /**
@@ -399,10 +398,8 @@ export default defineConfig({
     if (existsSync(checked)) cpSync(checked, join(proof, '.tsbuildinfo'));
     const typed = node([req.resolve('typescript/bin/tsc'), '-p', '.', '--incremental', '--tsBuildInfoFile', '.tsbuildinfo'], proof).then((r) => {
       if (existsSync(join(proof, '.tsbuildinfo'))) {
-        mkdirSync(dirname(checked), { recursive: true });
         // Whole or not at all: another proof may be reading it.
-        cpSync(join(proof, '.tsbuildinfo'), `${checked}.${process.pid}`);
-        renameSync(`${checked}.${process.pid}`, checked);
+        writeWhole(checked, readFileSync(join(proof, '.tsbuildinfo')));
       }
       return r;
     });

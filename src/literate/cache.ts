@@ -11,9 +11,10 @@
  * taken over.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeJsonWhole } from '../files/write-whole.ts';
 
 /** This package's root: the cache lives in its .cache folder, which git ignores. */
 export const PACKAGE_ROOT = join(import.meta.dirname, '../..');
@@ -85,9 +86,7 @@ export async function memo<T>(key: string, compute: () => Promise<T>): Promise<{
   }
   try {
     const value = await compute();
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(value));
-    renameSync(tmp, file);
+    writeJsonWhole(file, value);
     prune();
     return { value, computed: true };
   } finally {

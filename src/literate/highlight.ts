@@ -14,10 +14,10 @@
  * after a change to the prose highlights only the code that changed.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { createCssVariablesTheme, createHighlighter, type ShikiTransformer } from 'shiki';
+import { writeJsonWhole } from '../files/write-whole.ts';
 
 const THEME = createCssVariablesTheme({ name: 'lgj', variablePrefix: '--shiki-', fontStyle: true });
 const LANGS = ['ts', 'sh', 'json', 'yaml'];
@@ -87,10 +87,7 @@ export async function siteHighlighter(o: { store?: string } = {}): Promise<SiteH
     },
     save() {
       if (!o.store) return;
-      mkdirSync(dirname(o.store), { recursive: true });
-      const tmp = `${o.store}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ version, entries: [...used] }));
-      renameSync(tmp, o.store);
+      writeJsonWhole(o.store, { version, entries: [...used] });
     },
   };
 }
