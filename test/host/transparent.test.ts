@@ -6,7 +6,10 @@
  * reused as data stops being one.
  */
 import { describe, expect } from 'vitest';
+import { PF_P, PF_RSVD, PF_U } from '../../src/hw/fault.ts';
 import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
+import { READ } from '../../src/hw/rights.ts';
+import { FAULTED } from '../../src/guest/platform.ts';
 import { ptePtr } from '../../src/guest/kernel.ts';
 import { KERNEL_PT } from '../../src/guest/layout.ts';
 import { GuestOs } from '../../src/guest/os.ts';
@@ -72,6 +75,45 @@ describe('transparent shadow paging', () => {
 
   claim('transparent-store-traps', () => storeTraps(false));
   claim('transparent-store-traps-pae', () => storeTraps(true));
+
+  claim('transparent-store-halves-pae', () => {
+    const { pv, os, vm, buf } = boot(true);
+    const k = os.k;
+    const va = buf + 2 * 4096;
+    const ptep = ptePtr(k, k.current.pgdir, va, false);
+    const low = pv.inspect32(ptep);
+    // The high word alone, with bit 63 (XD) in it: this Guest runs without EFER.NXE, so the bit is reserved.
+    let before = { ...vm.stats };
+    pv.write32(ptep + 4, 0x8000_0000);
+    expect(since(vm, before)).toMatchObject({ exits: 1, emulatedWrites: 1, unshadowed: 0 });
+    expect([pv.inspect32(ptep), pv.inspect32(ptep + 4)]).toEqual([low, 0x8000_0000]);
+    // The shadow was recomputed from the whole entry, both words: it no longer maps the page.
+    expect(shadowPte(vm, va) & PTE_P).toBe(0);
+    pv.flushTlbSingle(va);
+    // So the program's next read faults, and the fault is the Guest's, as bare hardware's would be:
+    // a present entry with a reserved bit set.
+    before = { ...vm.stats };
+    expect(pv.access(READ, va, 3, 0)).toBe(FAULTED);
+    expect(pv.lastFault).toEqual({ address: va, errorCode: PF_P | PF_U | PF_RSVD });
+    expect(since(vm, before)).toMatchObject({ reflectedFaults: 1, hiddenFaults: 0 });
+    // native_set_pte's order for a new entry: the high word, then the low one. Each half is one trip,
+    // and after each the shadow says what the whole entry says: first the old frame again, then the new.
+    pv.write32(ptep + 4, 0);
+    expect(shadowPte(vm, va) & PTE_P).toBe(PTE_P);
+    before = { ...vm.stats };
+    expect(pv.access(READ, va, 3, 0)).toBe(2);
+    expect(since(vm, before).exits).toBe(0);
+    const other = k.frames.allocUser();
+    before = { ...vm.stats };
+    pv.write32(ptep, other | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+    expect(since(vm, before)).toMatchObject({ exits: 1, emulatedWrites: 1, unshadowed: 0 });
+    expect((shadowPte(vm, va) >>> 12) - vm.memBase / 4096).toBe(other / 4096);
+    pv.flushTlbSingle(va);
+    before = { ...vm.stats };
+    os.write(va, 78);
+    expect(since(vm, before).exits).toBe(0);
+    expect(pv.inspect32(other)).toBe(78);
+  });
 
   claim('transparent-shadows-shared', () => {
     const { os, vm, buf } = boot();
