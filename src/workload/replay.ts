@@ -57,6 +57,8 @@ export interface WorkloadResult {
   hypercalls: number;
   /** Every crossing from the Guest into the Host: hypercalls, trapped instructions, page faults of either kind. */
   trips: number;
+  /** Of the nested Host's trips, the writes to CR0 and CR4 it still intercepts (counted for the nested Host only; 0 elsewhere). */
+  crWrites: number;
   shadowPagesBuilt: number;
   shadowPagesFreed: number;
   clearAlls: number;
@@ -226,7 +228,7 @@ export function resultOf({ os, accesses, contextSwitches }: Replayed, world: Wor
   const pv = os.pv;
   const r: WorkloadResult = {
     world, kmapMode: k.kmapMode, procs, accesses, contextSwitches, kmaps: k.stats.kmaps,
-    guestFaults: k.faults.length, faultLog: k.faults, hiddenFaults: 0, emulatedWrites: 0, hypercalls: 0, trips: 0,
+    guestFaults: k.faults.length, faultLog: k.faults, hiddenFaults: 0, emulatedWrites: 0, hypercalls: 0, trips: 0, crWrites: 0,
     shadowPagesBuilt: 0, shadowPagesFreed: 0, clearAlls: 0, tlbMisses: 0, refsPerMiss: 2, refsPerMissCached: 2, ms,
   };
   if (pv instanceof NativePlatform) r.tlbMisses = pv.mmu.tlb.misses;
@@ -249,7 +251,7 @@ export function resultOf({ os, accesses, contextSwitches }: Replayed, world: Wor
     const s = pv.vm.stats;
     const ept = pv.vm.ept;
     Object.assign(r, {
-      hiddenFaults: s.eptViolations, trips: s.exits, shadowPagesBuilt: s.tablePagesAllocated, shadowPagesFreed: s.tablePagesFreed, clearAlls: s.zapAlls,
+      hiddenFaults: s.eptViolations, trips: s.exits, crWrites: s.crWrites, shadowPagesBuilt: s.tablePagesAllocated, shadowPagesFreed: s.tablePagesFreed, clearAlls: s.zapAlls,
       tlbMisses: pv.vm.mmu.tlb.misses, refsPerMiss: ept.walks ? (ept.walkRefs + ept.refsSaved) / ept.walks : 0, refsPerMissCached: ept.walks ? ept.walkRefs / ept.walks : 0,
     });
   }
