@@ -2,7 +2,8 @@
  * Hypercalls: how the Guest asks the Host for what it cannot do itself.
  */
 import { guestPagetableClearAll, guestPagetableFlushUser } from './flush.ts';
-import { pageTableGuestDataInit } from './init.ts';
+import { LGUEST_DATA_SIZE, pageTableGuestDataInit } from './init.ts';
+import { lguestAddressOk } from './guest-memory.ts';
 import { killGuest, GuestKilled, type Guest } from './lguest.ts';
 import { guestNewPagetable } from './new-pagetable.ts';
 import { guestSetPgd, guestSetPmd, guestSetPte } from './set-pte.ts';
@@ -53,11 +54,16 @@ export function hypercall(g: Guest, call: number, arg1 = 0, arg2 = 0, arg3 = 0, 
 
 // #region H124-initialize
 /**
- * LGUEST_INIT: the Guest tells us where its lguest_data is. After reading it
- * we throw every shadow away: the Host's first writes into Guest memory may
- * have changed pages we had already shadowed.
+ * LGUEST_INIT: the Guest tells us where its lguest_data is. The whole of it
+ * must lie inside the Guest, checked now, once, as lguest does: the Host will
+ * write into it for as long as the Guest runs (CR2 at every fault it
+ * reflects), and a Guest should die for a bad address when it hands it over,
+ * not at some later fault. After reading it we throw every shadow away: the
+ * Host's first writes into Guest memory may have changed pages we had
+ * already shadowed.
  */
 function initialize(g: Guest, lguestData: number): void {
+  if (!lguestAddressOk(g, lguestData, LGUEST_DATA_SIZE)) killGuest(g, `bad guest page 0x${lguestData.toString(16)}`);
   pageTableGuestDataInit(g, lguestData);
   g.lguestData = lguestData;
   g.initialized = true;

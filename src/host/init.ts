@@ -128,6 +128,8 @@ export function mulberry32(seed: number): () => number {
 export const LGUEST_DATA_KERNEL_ADDRESS = 0;
 export const LGUEST_DATA_RESERVE_MEM = 4;
 export const LGUEST_DATA_CR2 = 8;
+/** Its size: the three words above. (lguest's has more: the interrupt state, the time, the async hypercall ring.) */
+export const LGUEST_DATA_SIZE = 12;
 
 /**
  * At LGUEST_INIT: learn where the Guest kernel lives, and tell it what it

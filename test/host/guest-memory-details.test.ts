@@ -2,8 +2,8 @@
  * The Host's own reads and writes of Guest memory, at its edges. Every Guest
  * address the Host touches is checked, even where the Guest chose it only
  * once, at LGUEST_INIT: a lguest_data page that runs off the end of the Guest
- * kills the Guest when the Host first writes past it, and never reaches the
- * memory beyond. The helpers that count references keep their own contracts
+ * kills the Guest then, as lguest's initialize() does, before the Host writes
+ * a word of it. The helpers that count references keep their own contracts
  * too: a frame outside the Guest is never counted, and dropping a reference
  * that was never taken is a Host bug, said so at once.
  */
@@ -41,24 +41,26 @@ function killedBy(g: Guest, f: () => void): string | null {
 }
 
 describe('the Host at the edges of Guest memory', () => {
-  test('a lguest_data page whose second word is past the Guest kills it at LGUEST_INIT', () => {
-    // The kernel address is the Guest's last word; the word the Host writes back is the first one past it.
-    const g = guestWithData(END - 4);
-    expect(killedBy(g, () => hypercall(g, LHCALL_LGUEST_INIT, END - 4))).toBe(`bad write address 0x${END.toString(16)} len 4`);
-    // The same page eight bytes lower is the Guest's own, and the Host writes its answer there.
-    const ok = guestWithData(END - 8);
-    expect(killedBy(ok, () => hypercall(ok, LHCALL_LGUEST_INIT, END - 8))).toBe(null);
-    expect(ok.memory.read32(ok.memBase + END - 4)).not.toBe(0);
+  test('a lguest_data page that runs past the Guest kills it at LGUEST_INIT, whichever word is past, and touches nothing', () => {
+    // lguest checks the whole structure when the Guest hands it over: twelve bytes, for our three words.
+    for (const data of [END - 4, END - 8, END - 11, END, -4, 1.5, Number.NaN]) {
+      const g = guestWithData(Math.max(0, Math.min(END - 4, Math.floor(data) || 0)));
+      const before = g.memory.bytes.slice();
+      expect(killedBy(g, () => hypercall(g, LHCALL_LGUEST_INIT, data))).toBe(`bad guest page 0x${data.toString(16)}`);
+      expect(g.initialized).toBe(false);
+      // Not a byte of the Host's memory, the Guest's included, has changed (compared whole, not element by element).
+      expect(Buffer.compare(g.memory.bytes, before)).toBe(0);
+    }
+    // Twelve bytes from the end is the Guest's own, and the Host writes its answer there.
+    const ok = guestWithData(END - 12);
+    expect(killedBy(ok, () => hypercall(ok, LHCALL_LGUEST_INIT, END - 12))).toBe(null);
+    expect(ok.memory.read32(ok.memBase + END - 8)).not.toBe(0);
   });
 
-  test('a fault reflected into a lguest_data page whose CR2 word is past the Guest kills it', () => {
-    const g = guestWithData(END - 8);
-    hypercall(g, LHCALL_LGUEST_INIT, END - 8);
-    // Nothing is mapped: a user read is the Guest's own fault, and its CR2 has nowhere to go.
-    expect(killedBy(g, () => runGuest(g, READ, 0x0804_8000, 3))).toBe(`bad write address 0x${END.toString(16)} len 4`);
-    // With the page twelve bytes lower, the Guest gets its fault and the address in its CR2 word.
+  test('a fault reflected into the last word of the Guest lands there: its CR2 word', () => {
     const ok = guestWithData(END - 12);
     hypercall(ok, LHCALL_LGUEST_INIT, END - 12);
+    // Nothing is mapped: a user read is the Guest's own fault, and its address goes to the CR2 word.
     expect(runGuest(ok, READ, 0x0804_8000, 3).ok).toBe(false);
     expect(ok.dead).toBe(null);
     expect(ok.memory.read32(ok.memBase + END - 4)).toBe(0x0804_8000);
