@@ -4,7 +4,7 @@ import { LHCALL_FLUSH_TLB, LHCALL_SET_PMD } from '../../src/host/hypercalls.ts';
 import { SWITCHER_ADDR, SWITCHER_MAGIC } from '../../src/host/switcher.ts';
 import { freeGuestPagetable, initGuest } from '../../src/host/init.ts';
 import { claim } from '../support/claim.ts';
-import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, PAGE_OFFSET, shadowPte } from '../support/guest.ts';
+import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, PAGE_OFFSET, shadowPde, shadowPte } from '../support/guest.ts';
 
 const USER = 0x0804_8000;
 const PRWU = PTE_P | PTE_RW | PTE_US;
@@ -53,25 +53,45 @@ describe('keeping shadows honest (H:400–H:470)', () => {
 
   claim('host-set-pgd-drops-entry', () => {
     const t = bootGuest();
+    // Two processes' directories, both shadowed, each with a user page mapped: the Guest runs on the second.
+    const other = t.newPgdir();
     t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
     t.access('read', USER, 3);
+    hypercall(t.g, LHCALL_NEW_PGTABLE, other);
+    t.setPte(other, USER, t.frame() | PRWU);
+    t.access('read', USER, 3);
+    const bootSlot = t.g.pgdirs.findIndex((p) => p.pgdir && p.gpgdir === BOOT_PGDIR);
+    expect(bootSlot).toBeGreaterThanOrEqual(0);
+    expect(bootSlot).not.toBe(t.g.cpuPgd);
+    expect(shadowPte(t.g, USER, bootSlot)).not.toBe(0);
+    // SET_PMD names the directory that is not running: its shadow's entry goes, the running one's stays.
     const freed = t.g.stats.shadowPagesFreed;
     hypercall(t.g, LHCALL_SET_PMD, BOOT_PGDIR, USER >>> 22);
-    expect(shadowPte(t.g, USER)).toBe(0);
+    expect(shadowPde(t.g, USER, bootSlot)).toBe(0);
+    expect(shadowPte(t.g, USER)).not.toBe(0);
     expect(t.g.stats.shadowPagesFreed).toBe(freed + 1);
+    // And for the running one, the same.
+    hypercall(t.g, LHCALL_SET_PMD, other, USER >>> 22);
+    expect(shadowPde(t.g, USER)).toBe(0);
+    expect(t.g.stats.shadowPagesFreed).toBe(freed + 2);
     expect(() => hypercall(t.g, LHCALL_SET_PMD, BOOT_PGDIR, 1024)).toThrow('guest killed: attempt to set pgd 1024/1024');
   });
 
   claim('host-pgdir-cache', () => {
-    const t = bootGuest(512, PTE_P | PTE_RW, 7);
+    const t = bootGuest(512);
     const dirs = [BOOT_PGDIR, t.newPgdir(), t.newPgdir()];
     dirs.forEach((d, i) => t.setPte(d, USER, t.frame() | PRWU | PTE_A | PTE_D | (i << 9)));
+    // Each process reads its user page, and its kernel reads a few of its own pages (each slot maps them).
+    const kernelPages = [0x8_0000, 0x9_0000, 0xa_0000].map((o) => PAGE_OFFSET + o);
     for (const d of dirs) {
       hypercall(t.g, LHCALL_NEW_PGTABLE, d);
       t.access('read', USER, 3);
+      for (const k of kernelPages) t.access('read', k);
     }
     // Back to a directory we still shadow: no hidden fault for a page it mapped.
-    const cached = dirs.filter((d) => t.g.pgdirs.some((p) => p.pgdir && p.gpgdir === d));
+    // (One that is not running: switching to the current directory would prove nothing.)
+    const running = t.g.pgdirs[t.g.cpuPgd]!.gpgdir;
+    const cached = dirs.filter((d) => d !== running && t.g.pgdirs.some((p) => p.pgdir && p.gpgdir === d));
     expect(cached.length).toBeGreaterThan(0);
     hypercall(t.g, LHCALL_NEW_PGTABLE, cached[0]!);
     const hidden = t.g.stats.hiddenFaults;
@@ -79,8 +99,6 @@ describe('keeping shadows honest (H:400–H:470)', () => {
     expect(t.g.stats.hiddenFaults).toBe(hidden);
     // Many more directories than slots: a reused slot never shows another process's user pages,
     // and keeps the kernel half it had, so the kernel runs on without a hidden fault.
-    const kernelPages = [0x8_0000, 0x9_0000, 0xa_0000].map((o) => PAGE_OFFSET + o);
-    for (const k of kernelPages) t.access('read', k);
     for (let i = 0; i < 12; i++) {
       const d = t.newPgdir();
       const reused = t.g.pgdirs.every((p) => p.pgdir !== 0);
