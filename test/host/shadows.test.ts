@@ -167,6 +167,11 @@ describe('keeping shadows honest (H:400–H:470)', () => {
     expect(t.access('write', SWITCHER_ADDR, 1, 0)).toEqual({ ok: false, fault: { address: SWITCHER_ADDR, errorCode: 2 } }); // W: the Guest's own tables have nothing there
     expect(t.access('read', SWITCHER_ADDR, 3).ok).toBe(false);
     expect(t.access('read', SWITCHER_ADDR)).toEqual({ ok: true, value: SWITCHER_MAGIC });
+    // A Guest directory entry over the Switcher, with a table that maps a neighbour but not this
+    // page: the Guest's own tables refuse the access, so it is the Guest's fault (2.6.24 killed here).
+    t.setPte(BOOT_PGDIR, SWITCHER_ADDR + 0x1000, t.frame() | PRWU);
+    expect(t.access('write', SWITCHER_ADDR, 1, 0)).toEqual({ ok: false, fault: { address: SWITCHER_ADDR, errorCode: 2 } });
+    expect(t.g.dead).toBe(null);
     // …and a Guest that maps something there, to make us shadow it, is killed.
     t.setPte(BOOT_PGDIR, SWITCHER_ADDR, t.frame() | PRWU);
     expect(() => t.access('write', SWITCHER_ADDR, 1, 0)).toThrow('guest killed: attempt to access switcher pages');
