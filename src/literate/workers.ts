@@ -12,7 +12,7 @@
  * The bundle's text is exactly the code that runs, so it is what a remembered
  * result is keyed on (see cache.ts).
  */
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
@@ -55,21 +55,56 @@ export interface Entry {
   resolveDir?: string;
 }
 
+/** How every bundle is built: for Node, as ESM, `import.meta` fixed per module. */
+const OPTIONS: BuildOptions = {
+  bundle: true, platform: 'node', format: 'esm', target: 'node20', write: true, logLevel: 'silent',
+  plugins: [importMeta],
+  // A CommonJS package bundled into ESM may still call require.
+  banner: { js: "import { createRequire as __lgjRequire } from 'node:module'; const require = __lgjRequire(import.meta.url);" },
+};
+
+/** The name of an entry's bundle in the scratch folder. */
+const outName = (e: Entry, i: number) => `${i}-${basename(e.name).replace(/\.ts$/, '')}`;
+
 /** Bundle one entry into `dir`, or say why it does not compile. */
 async function bundle(dir: string, e: Entry, i: number, packages?: 'external'): Promise<Bundle | { error: string }> {
-  const outfile = join(dir, `${i}-${basename(e.name).replace(/\.ts$/, '')}.mjs`);
+  const outfile = join(dir, `${outName(e, i)}.mjs`);
   try {
     await build({
       ...(e.file ? { entryPoints: [e.file] } : { stdin: { contents: e.source!, resolveDir: e.resolveDir!, loader: 'ts' as const, sourcefile: e.name } }),
-      bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, write: true, logLevel: 'silent', ...(packages ? { packages } : {}),
-      plugins: [importMeta],
-      // A CommonJS package bundled into ESM may still call require.
-      banner: { js: "import { createRequire as __lgjRequire } from 'node:module'; const require = __lgjRequire(import.meta.url);" },
+      ...OPTIONS, outfile, ...(packages ? { packages } : {}),
     });
   } catch (err) {
     return { error: (err as Error).message };
   }
   return { file: outfile, code: readFileSync(outfile, 'utf8') };
+}
+
+/**
+ * Bundle every file entry in one build: each bundle is what a build of its
+ * own would write (no code is shared between them), but the modules they
+ * have in common (the MMU, the Host) are read and parsed once, not once an
+ * entry. Where that build fails, each entry is built alone, so that the one
+ * that does not compile says so and the others still run.
+ */
+async function bundleAll(dir: string, entries: Entry[], packages?: 'external'): Promise<(Bundle | { error: string })[]> {
+  const files = entries.map((e, i) => ({ e, i })).filter(({ e }) => e.file);
+  const together = new Map<number, Bundle>();
+  if (files.length > 1) {
+    try {
+      await build({
+        ...OPTIONS, entryPoints: files.map(({ e, i }) => ({ in: e.file!, out: outName(e, i) })), outdir: dir, outExtension: { '.js': '.mjs' },
+        ...(packages ? { packages } : {}),
+      });
+      for (const { e, i } of files) {
+        const file = join(dir, `${outName(e, i)}.mjs`);
+        together.set(i, { file, code: readFileSync(file, 'utf8') });
+      }
+    } catch {
+      together.clear(); // one entry or more does not compile: each is built alone below
+    }
+  }
+  return Promise.all(entries.map((e, i) => together.get(i) ?? bundle(dir, e, i, packages)));
 }
 
 /**
@@ -83,7 +118,7 @@ async function bundle(dir: string, e: Entry, i: number, packages?: 'external'): 
 export async function withBundles<T>(entries: Entry[], work: (bundles: Map<string, Bundle | { error: string }>) => Promise<T>, packages?: 'external'): Promise<T> {
   const dir = packages ? (mkdirSync(join(PACKAGE_ROOT, '.cache'), { recursive: true }), mkdtempSync(join(PACKAGE_ROOT, '.cache', 'run-'))) : mkdtempSync(join(tmpdir(), 'lgj-run-'));
   try {
-    const built = await Promise.all(entries.map((e, i) => bundle(dir, e, i, packages)));
+    const built = await bundleAll(dir, entries, packages);
     return await work(new Map(entries.map((e, i) => [e.name, built[i]!])));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { bookTranscripts, checkBook, loadBook } from '../../src/literate/book.ts';
 import { formatError } from '../../src/literate/regions.ts';
 import { FIGURES } from '../../src/figures/registry.ts';
+import { bundleExamples } from '../../src/literate/runnable.ts';
 import { checkTranscripts } from '../../src/literate/transcripts.ts';
 
 const BASE = join(import.meta.dirname, '../fixtures/books/base');
@@ -150,6 +151,23 @@ describe('each check fires on a broken book', () => {
     expect(await transcriptErrors(root)).toEqual([
       'chapters/01-walk.md:15: stale transcript of examples/hello.ts: line 2 shows "2 + 2 = 4" but the example prints "2 * 3 = 6"',
     ]);
+  });
+
+  test('an example that does not compile is reported at its transcript, and the others still run and are checked', async () => {
+    const root = brokenBook({
+      'examples/broken.ts': () => 'console.log(\'never\';\n',
+      'examples/hello.ts': (t) => t.replace('${2 + 2}', '${2 * 3}'),
+      'chapters/01-walk.md': (t) => t.replace('2 + 2 = 4\n```\n', '2 + 2 = 4\n```\n\n```transcript examples/broken.ts\nnever\n```\n'),
+    });
+    const errors = await transcriptErrors(root);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toBe('chapters/01-walk.md:15: stale transcript of examples/hello.ts: line 2 shows "2 + 2 = 4" but the example prints "2 + 2 = 6"');
+    expect(errors[1]).toMatch(/^chapters\/01-walk\.md:18: example examples\/broken\.ts failed: .*Expected "\)" but found ";"/);
+    // The page's Run buttons: the example that compiles gets one, the other none.
+    const out = mkdtempSync(join(tmpdir(), 'run-'));
+    made.push(out);
+    expect([...(await bundleExamples(root, out, ['examples/hello.ts', 'examples/broken.ts']))]).toEqual([['examples/hello.ts', 'run/hello.js']]);
+    expect(readFileSync(join(out, 'run/hello.js'), 'utf8')).toContain('hello from the fixture');
   });
 
   test('chapters out of part order are reported', () => {

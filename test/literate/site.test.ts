@@ -1,5 +1,5 @@
 /* The pipeline end to end: chapters render with woven code, real line numbers, claims linked to tests. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { SourceTree } from '../../src/literate/sources.ts';
@@ -26,6 +26,10 @@ describe('the site', () => {
     const html = page('00-preface.html');
     expect(html).toMatch(/<div class="claim" id="claim-every-line-woven">.*✓ tested by <a class="claim-test" href="source\/test\/book\.test\.ts\.html#L\d+">/);
     expect(html).toContain('<figure class="transcript" data-example="examples/00-first-walk.ts" data-run="run/00-first-walk.js">');
+    // An example that needs Node (it reads its traces from files) has no Run button; every other has one.
+    expect(page('12-mastery-highmem.html')).toContain('<figure class="transcript" data-example="examples/08-highmem.ts">');
+    const shown = new Set([...readdirSync(site.dir).filter((f) => f.endsWith('.html')).map((f) => readFileSync(join(site.dir, f), 'utf8')).join('').matchAll(/data-example="examples\/([^"]+)\.ts"/g)].map((m) => m[1]!));
+    expect(readdirSync(join(site.dir, 'run')).sort()).toEqual([...shown].filter((e) => e !== '08-highmem').sort().map((e) => `${e}.js`));
   });
 
   test('woven code carries its region, file and real line numbers', () => {
