@@ -51,3 +51,14 @@ test('a build saves only what it highlighted, so the store does not pile up stal
   b.save();
   expect((JSON.parse(readFileSync(store, 'utf8')) as { entries: unknown[] }).entries).toHaveLength(1);
 });
+
+test("the HTML written straight from shiki's tokens is, byte for byte, what shiki's own HTML becomes", async () => {
+  const direct = await siteHighlighter();
+  const shiki = await siteHighlighter({ viaShiki: true });
+  const hw = join(import.meta.dirname, '../../src/hw');
+  // Two whole files with anchors (the source views), numbered and marked lines (woven code), and
+  // what the prose shows: shell, JSON and YAML with their whitespace, `&`, `<` and `>`.
+  const blocks: [string, string, Parameters<typeof direct.html>[2]?, boolean?][] = ['tlb.ts', 'walk-pae.ts'].map((f): [string, string, undefined, boolean] => [readFileSync(join(hw, f), 'utf8'), 'ts', undefined, true]);
+  blocks.push([code, 'ts', from41], ['npm ci && npm start    # two <commands>\n\n  npm test\n', 'sh'], ['{ "a": [1, "<b> & c"] }', 'json'], ['a: 1\nb:   "x & y"  \n', 'yaml'], ['plain <text> & more\n', 'text'], ['', 'ts']);
+  for (const [text, lang, lines, anchors] of blocks) expect(direct.html(text, lang, lines, anchors)).toBe(shiki.html(text, lang, lines, anchors));
+});
