@@ -29,11 +29,11 @@ export type FigureMode = boolean | 'reference';
 export type DrawnFigures = Map<string, FigureOutput>;
 
 /**
- * Draw the named figures for the tree at `root`, each in a worker, all at
- * once. A figure is a function of the code that draws it (its bundle) and
- * the data it reads (the tree's test/fixtures/): for the same bytes it is
- * remembered, not drawn again. `cpu` is the processor time the workers that
- * drew took, in ms.
+ * Draw the named figures for the tree at `root`, all in one worker. A
+ * figure is a function of the code that draws it (its bundle) and the data
+ * it reads (the tree's test/fixtures/): for the same bytes it is remembered,
+ * not drawn again; the ones not remembered are drawn together. `cpu` is the
+ * processor time the worker took, in ms.
  */
 export async function drawFigures(root: string, names: Iterable<string>): Promise<{ drawn: DrawnFigures; computed: string[]; cpu: number }> {
   const wanted = [...new Set(names)].filter((n) => FIGURES[n]);
@@ -44,12 +44,25 @@ export async function drawFigures(root: string, names: Iterable<string>): Promis
   await withBundles([FIGURE_ENTRY], async (bundles) => {
     const b = bundles.get(FIGURE_ENTRY.name)!;
     if ('error' in b) throw new Error(`the figures do not compile: ${b.error}`);
+    // Each figure's memo asks for it to be drawn (all in the same turn, see memo); one worker then draws them all.
+    let asked: { name: string; done: (r: { output?: FigureOutput; error?: string }) => void }[] = [];
+    const draw = (name: string) => new Promise<{ output?: FigureOutput; error?: string }>((done) => {
+      if (!asked.length) {
+        setImmediate(async () => {
+          const batch = asked;
+          asked = [];
+          const ran = await runInWorker<{ output?: FigureOutput; error?: string }[]>(b.file, { names: batch.map((a) => a.name), root });
+          cpu += ran.cpu;
+          batch.forEach((a, i) => a.done(ran.message?.[i] ?? { error: ran.error ?? 'it returned nothing' }));
+        });
+      }
+      asked.push({ name, done });
+    });
     await Promise.all(wanted.map(async (name) => {
       const r = await memo(memoKey('figure', name, b.code, data), async () => {
-        const ran = await runInWorker<FigureOutput>(b.file, { name, root });
-        cpu += ran.cpu;
-        if (ran.error || !ran.message) throw new Error(`figure ${name} could not be drawn: ${ran.error ?? 'it returned nothing'}`);
-        return ran.message;
+        const { output, error } = await draw(name);
+        if (error !== undefined || !output) throw new Error(`figure ${name} could not be drawn: ${error ?? 'it returned nothing'}`);
+        return output;
       });
       drawn.set(name, r.value);
       if (r.computed) computed.push(name);

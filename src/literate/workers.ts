@@ -125,13 +125,24 @@ export async function withBundles<T>(entries: Entry[], work: (bundles: Map<strin
   }
 }
 
-/** The source of the bundle that draws a figure of the registry (named in workerData) for a tree. */
+/**
+ * The source of the bundle that draws figures of the registry (named in
+ * workerData) for a tree, one after another in one worker: they share the
+ * MMU and the Host, which one worker loads and warms up once. Each figure
+ * posts back what it drew, or why it could not.
+ */
 export const FIGURE_ENTRY: Entry = {
   name: 'figures.ts',
   resolveDir: dirname(REGISTRY),
   source: `import { parentPort, workerData } from 'node:worker_threads';
 import { FIGURES } from ${JSON.stringify(REGISTRY)};
-parentPort.postMessage(FIGURES[workerData.name].render(workerData.root));`,
+parentPort.postMessage(workerData.names.map((name) => {
+  try {
+    return { output: FIGURES[name].render(workerData.root) };
+  } catch (e) {
+    return { error: String(e?.stack ?? e) };
+  }
+}));`,
 };
 
 export interface Ran<T> {

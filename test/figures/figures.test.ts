@@ -34,3 +34,9 @@ describe('figures', () => {
     });
   }
 });
+
+test('a figure that cannot be drawn is named with its reason, not the figure drawn beside it in the same worker', async () => {
+  // The fixture book has no traces for the M:009 figure to replay; the address split needs none.
+  const book = join(root, 'test/fixtures/books/base');
+  await expect(drawFigures(book, ['address-split', 'm009-highmem'])).rejects.toThrow(/^figure m009-highmem could not be drawn: Error: ENOENT: no such file or directory, scandir '[^']*test\/fixtures\/books\/base\/test\/fixtures\/traces'/);
+});
