@@ -12,7 +12,7 @@ import type MarkdownIt from 'markdown-it';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestFiles, memo, memoKey } from './cache.ts';
-import { pool, runInWorker, withBundles } from './workers.ts';
+import { runAllInWorker, runInWorker, withBundles } from './workers.ts';
 import type { SourceError } from './regions.ts';
 import type { ChapterEnv } from './weave.ts';
 
@@ -56,7 +56,10 @@ export const EXAMPLE_DATA = ['test/fixtures'];
 /**
  * Run every example a chapter shows and report each transcript that differs,
  * at the chapter line of its fence, with the first differing line. Each
- * example runs in a worker, as a reader's `npx tsx` would run it; its output
+ * example runs as a reader's `npx tsx` would run it, from a bundle of its
+ * own (its own modules, fresh), in a worker that runs the examples one after
+ * another (an example that does not end as it would alone, with an error or
+ * work left for later, runs again in a worker of its own); its output
  * is remembered for its exact bundled code and data, so an example whose code
  * did not change since the last check is not run again. `spent` adds up the
  * examples actually run and the processor time their workers took.
@@ -72,14 +75,40 @@ export async function checkTranscripts(root: string, checks: TranscriptCheck[], 
   const data = digestFiles(root, EXAMPLE_DATA);
   const outputs = await withBundles(examples.map((e) => ({ name: e, file: join(root, e) })), async (bundles) => {
     const out = new Map<string, { stdout?: string; error?: string }>();
-    await pool(examples.map((e) => async () => {
+    // Each example's memo asks for it to be run (all in the same turn, see memo); the ones asked for then run
+    // together, one after another in each of `parallel` workers, and any that did not end as it would alone runs alone.
+    let asked: { file: string; done: (r: { stdout: string; error?: string }) => void }[] = [];
+    const alone = async (file: string) => {
+      const ran = await runInWorker(file);
+      spent.cpu += ran.cpu;
+      return { stdout: ran.stdout, ...(ran.error ? { error: ran.error } : {}) };
+    };
+    const runLane = async (lane: typeof asked) => {
+      const { runs, cpu } = await runAllInWorker(lane.map((a) => a.file));
+      spent.cpu += cpu;
+      for (const [i, a] of lane.entries()) {
+        const r = runs[i];
+        a.done(r?.settled ? { stdout: r.stdout } : await alone(a.file));
+      }
+    };
+    const run = (file: string) => new Promise<{ stdout: string; error?: string }>((done) => {
+      if (!asked.length) {
+        setImmediate(() => {
+          const all = asked;
+          asked = [];
+          const lanes = Array.from({ length: Math.min(parallel, all.length) }, (_, l) => all.filter((_a, i) => i % parallel === l));
+          void Promise.all(lanes.map(runLane));
+        });
+      }
+      asked.push({ file, done });
+    });
+    await Promise.all(examples.map(async (e) => {
       const b = bundles.get(e)!;
       if ('error' in b) return void out.set(e, { error: b.error });
       try {
         const { value } = await memo(memoKey('example', e, b.code, data), async () => {
-          const ran = await runInWorker(b.file);
+          const ran = await run(b.file);
           // What running it cost (an example remembered costs nothing), for the build's account of its time.
-          spent.cpu += ran.cpu;
           spent.ran++;
           if (ran.error) throw new Error(ran.error);
           return ran.stdout;
@@ -88,7 +117,7 @@ export async function checkTranscripts(root: string, checks: TranscriptCheck[], 
       } catch (err) {
         out.set(e, { error: (err as Error).message });
       }
-    }), parallel);
+    }));
     return out;
   });
   for (const c of present) {

@@ -170,6 +170,23 @@ describe('each check fires on a broken book', () => {
     expect(readFileSync(join(out, 'run/hello.js'), 'utf8')).toContain('hello from the fixture');
   });
 
+  test('examples run one after another in a worker are checked as each would run alone: work left for later, a failure, an exit code', async () => {
+    const fence = (name: string, text: string) => `\n\`\`\`transcript examples/${name}.ts\n${text}\`\`\`\n`;
+    const root = brokenBook({
+      'examples/later.ts': () => "console.log('now');\nsetTimeout(() => console.log('later'), 20);\n",
+      'examples/throws.ts': () => "console.log('before');\nthrow new Error('boom');\n",
+      'examples/exits.ts': () => "console.log('said');\nprocess.exitCode = 3;\n",
+      // It waits longer than later's timer: run after later in the same worker, it would print later's line too.
+      'examples/after.ts': () => "await new Promise((done) => setTimeout(done, 200));\nconsole.log('after');\nexport {};\n",
+      // Two workers, the examples dealt in turn: hello, later, after in one; exits, throws in the other.
+      'chapters/01-walk.md': (t) => t + fence('exits', 'said\n') + fence('later', 'now\nlater\n') + fence('throws', 'before\n') + fence('after', 'after\n'),
+    });
+    const errors = await transcriptErrors(root);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/^chapters\/01-walk\.md:\d+: example examples\/exits\.ts failed: exited with code 3/);
+    expect(errors[1]).toMatch(/^chapters\/01-walk\.md:\d+: example examples\/throws\.ts failed: .*Error: boom/);
+  });
+
   test('chapters out of part order are reported', () => {
     const root = brokenBook({ 'chapters/00-preface.md': (t) => t.replace('part: preface', 'part: host') });
     expect(errorsOf(root)).toContain('chapters/01-walk.md:1: part "hardware" comes after "host"; parts run preface, hardware, host, mastery, appendix');
