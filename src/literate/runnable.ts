@@ -8,7 +8,7 @@
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 
 /** The site path of an example's browser bundle. */
 export const runPath = (example: string) => `run/${basename(example, '.ts')}.js`;
@@ -42,7 +42,7 @@ export async function bundleExamples(root: string, out: string, examples: string
   const sorted = [...new Set(examples)].sort();
   const bundles = new Map<string, string>();
   try {
-    const dir = join(out, 'run');
+    const dir = resolve(out, 'run');
     const r = await build({ ...OPTIONS, entryPoints: sorted.map((e, i) => ({ in: join(root, e), out: String(i) })), outdir: dir, plugins: [nodeOnly], metafile: true });
     for (const [i, e] of sorted.entries()) {
       // The metafile names outputs from the working folder.
