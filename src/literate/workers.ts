@@ -180,7 +180,6 @@ import(workerData.lgjFile);`;
 const BATCH = `const { workerData, parentPort } = require('node:worker_threads');
 const { readFileSync } = require('node:fs');
 const spent = new Float64Array(workerData.lgjCpu);
-process.on('exit', () => { try { spent[0] = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch {} });
 const resources = () => process.getActiveResourcesInfo().sort().join();
 (async () => {
   const before = resources();
@@ -205,6 +204,8 @@ const resources = () => process.getActiveResourcesInfo().sort().join();
     // What it left behind could print into the next one's output: the rest run elsewhere.
     if (!results.at(-1).settled) break;
   }
+  // The worker is stopped as this arrives (see runAllInWorker): its processor time is noted now.
+  try { spent[0] = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch {}
   parentPort.postMessage(results);
 })();`;
 
@@ -225,11 +226,13 @@ export function runInWorker<T>(file: string, workerData?: unknown): Promise<Ran<
  * for the caller to run again alone, with runInWorker.
  */
 export async function runAllInWorker(files: string[]): Promise<{ runs: (BatchRun | undefined)[]; cpu: number }> {
-  const ran = await startWorker<BatchRun[]>(BATCH, { lgjFiles: files.map((f) => pathToFileURL(f).href) });
+  // Stopped once it has said how each ran: what one that did not settle left running (a timer that never
+  // ends, say) is no reason to wait, and that one runs again alone anyway.
+  const ran = await startWorker<BatchRun[]>(BATCH, { lgjFiles: files.map((f) => pathToFileURL(f).href) }, true);
   return { runs: files.map((_, i) => ran.message?.[i]), cpu: ran.cpu };
 }
 
-function startWorker<T>(boot: string, workerData: object): Promise<Ran<T>> {
+function startWorker<T>(boot: string, workerData: object, stopOnMessage = false): Promise<Ran<T>> {
   return new Promise((resolve) => {
     const cpu = new SharedArrayBuffer(8);
     const w = new Worker(boot, {
@@ -246,7 +249,10 @@ function startWorker<T>(boot: string, workerData: object): Promise<Ran<T>> {
     let failure: string | undefined;
     w.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     w.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    w.on('message', (m: T) => (message = m));
+    w.on('message', (m: T) => {
+      message = m;
+      if (stopOnMessage) void w.terminate();
+    });
     w.on('error', (e) => (failure = String(e.stack ?? e)));
     const timer = setTimeout(() => {
       failure = `still running after ${HANG_MS / 60_000} minutes: stopped`;
