@@ -149,7 +149,7 @@ export function courseRunsDir(course: Course): Promise<string> {
  * (.cache/course-runs), written by the grader only; a student's own answer
  * never comes from it.
  */
-async function courseRun(course: Course, exercise: string, choose: (b: ExerciseBlock) => Choice, what: string, limits: SandboxLimits, useCache: boolean): Promise<ExerciseRun> {
+async function courseRun(course: Course, exercise: string, choose: (b: ExerciseBlock) => Choice, what: string, runner: CourseRunner, useCache: boolean): Promise<ExerciseRun> {
   const file = join(await courseRunsDir(course), `${exercise}.${/^[\w-]+$/.test(what) ? what : createHash('sha256').update(what).digest('hex').slice(0, 16)}.json`);
   type Saved = { loaded: ExerciseRun['loaded']; results: [number, { record?: TestRecord; stopped?: { why: StopReason; detail: string } }][]; map: unknown };
   if (useCache && existsSync(file)) {
@@ -158,7 +158,7 @@ async function courseRun(course: Course, exercise: string, choose: (b: ExerciseB
   }
   const { bundle } = await bundleExercise(course, exercise, choose, what !== 'reference');
   if (isBundleError(bundle)) return { bundleError: bundle, results: new Map() };
-  const run = await runBundle(bundle.code, limits, null);
+  const run = await runner.run(bundle.code);
   run.map = bundle.map;
   // Only a run that finished is kept: a stop might be this machine's, not the code's.
   const finished = run.loaded && !run.loadError && !run.loadStopped && run.loaded.every((_, i) => run.results.get(i)?.record);
@@ -170,28 +170,43 @@ async function courseRun(course: Course, exercise: string, choose: (b: ExerciseB
 
 /** Run a bundle's tests, in as many sandboxes as it takes: each stop decides one test, and the rest run again. */
 export async function runBundle(code: string, limits: SandboxLimits, expectedTests: number | null): Promise<ExerciseRun> {
-  const files = { boot: await bootCode(), bundle: code };
-  const run: ExerciseRun = { results: new Map() };
-  for (;;) {
-    const r = await runSandbox(files, [...run.results.keys()], limits);
-    run.loaded ??= r.loaded;
-    if (r.loadError) {
-      run.loadError = r.loadError;
-      return run;
-    }
-    for (const [i, record] of r.records) run.results.set(i, { record });
-    const total = run.loaded?.length ?? expectedTests ?? 0;
-    if (!r.stopped) return run;
-    let at = r.stopped.at;
-    // Stopped between tests: the time went to the next test to run.
-    if (at === null && r.loaded) for (let i = 0; i < total && at === null; i++) if (!run.results.has(i)) at = i;
-    if (at === null) {
-      run.loadStopped = { why: r.stopped.why, detail: r.stopped.detail };
-      return run;
-    }
-    run.results.set(at, { stopped: { why: r.stopped.why, detail: r.stopped.detail } });
-    if (run.results.size >= total) return run;
+  return (await runBundles([code], limits, [expectedTests]))[0]!;
+}
+
+/**
+ * Run several bundles' tests, one after another in one sandbox, and again in
+ * a fresh one from where a stop cut them off: each stop decides one test (or
+ * a bundle's load), the rest run again. Only for bundles of the course's own
+ * code (see SandboxFiles); a student's answer goes through runBundle, alone.
+ */
+export async function runBundles(codes: string[], limits: SandboxLimits, expectedTests: (number | null)[]): Promise<ExerciseRun[]> {
+  const boot = await bootCode();
+  const runs: ExerciseRun[] = codes.map(() => ({ results: new Map() }));
+  let pending = codes.map((_, b) => b);
+  while (pending.length) {
+    const got = await runSandbox({ boot, bundles: pending.map((b) => codes[b]!) }, pending.map((b) => [...runs[b]!.results.keys()]), limits);
+    // A stop ends the process: the bundles before the one stopped are done, those after it were not reached.
+    const cut = got.findIndex((r) => r.stopped);
+    const next: number[] = [];
+    pending.forEach((b, k) => {
+      const r = got[k]!;
+      const run = runs[b]!;
+      if (cut >= 0 && k > cut) return void next.push(b);
+      run.loaded ??= r.loaded;
+      if (r.loadError) return void (run.loadError = r.loadError);
+      for (const [i, record] of r.records) run.results.set(i, { record });
+      if (!r.stopped) return;
+      const total = run.loaded?.length ?? expectedTests[b] ?? 0;
+      let at = r.stopped.at;
+      // Stopped between tests: the time went to the next test to run.
+      if (at === null && r.loaded) for (let i = 0; i < total && at === null; i++) if (!run.results.has(i)) at = i;
+      if (at === null) return void (run.loadStopped = { why: r.stopped.why, detail: r.stopped.detail });
+      run.results.set(at, { stopped: { why: r.stopped.why, detail: r.stopped.detail } });
+      if (run.results.size < total) next.push(b);
+    });
+    pending = next;
   }
+  return runs;
 }
 
 /** Run `fn` over `items`, `width` at a time, keeping order. */
@@ -232,7 +247,8 @@ export async function loadCourse(root: string, o: GradeOptions = DEFAULT_OPTIONS
 
 async function loadCourseRuns(root: string, o: GradeOptions): Promise<{ course: Course; runs: Map<string, ExerciseRun> }> {
   const course = readCourse(root);
-  const runs = await mapLimit(course.exercises, networkCut() ? o.parallel : 1, async (e) => ({ e, run: await courseRun(course, e.id, () => ({ kind: 'solution' }), 'reference', o.limits, o.cache) }));
+  const runner = new CourseRunner(new Lanes(networkCut() ? o.parallel : 1), o.limits);
+  const runs = await Promise.all(course.exercises.map(async (e) => ({ e, run: await courseRun(course, e.id, () => ({ kind: 'solution' }), 'reference', runner, o.cache) })));
   const problems: string[] = [];
   for (const { e, run } of runs) {
     if (run.bundleError) problems.push(`${e.id}: the reference does not bundle: ${run.bundleError.file}:${run.bundleError.line}: ${run.bundleError.text}`);
@@ -383,7 +399,7 @@ function allFailed(course: Course, message: string): TestOutcome[] {
 class Lanes {
   private busy = 0;
   private readonly waiting: (() => void)[] = [];
-  constructor(private readonly width: number) {}
+  constructor(readonly width: number) {}
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.busy >= this.width) await new Promise<void>((r) => this.waiting.push(r));
     this.busy++;
@@ -393,6 +409,34 @@ class Lanes {
       this.busy--;
       this.waiting.shift()?.();
     }
+  }
+}
+
+/** Course runs in one sandbox at most: a sandbox's start costs more processor time than most bundles' tests. */
+const COURSE_BATCH = 8;
+
+/**
+ * Runs of the course's own code (the reference, the stubs, the exercises in
+ * order), in the lanes: the runs waiting when a lane comes free share its
+ * sandbox, a fair share each (up to COURSE_BATCH), one after another, rather
+ * than each starting Node afresh. Never a student's answer: that is a
+ * sandbox of its own (runBundle).
+ */
+class CourseRunner {
+  private readonly waiting: { code: string; done: (r: Promise<ExerciseRun>) => void }[] = [];
+  constructor(private readonly lanes: Lanes, private readonly limits: SandboxLimits) {}
+
+  run(code: string): Promise<ExerciseRun> {
+    return new Promise((done) => {
+      this.waiting.push({ code, done });
+      void this.lanes.run(async () => {
+        const take = this.waiting.splice(0, Math.min(COURSE_BATCH, Math.ceil(this.waiting.length / this.lanes.width)));
+        if (!take.length) return;
+        const runs = runBundles(take.map((t) => t.code), this.limits, take.map(() => null));
+        take.forEach((t, k) => t.done(runs.then((r) => r[k]!)));
+        await runs.catch(() => {});
+      });
+    });
   }
 }
 
@@ -406,10 +450,12 @@ export class Grader {
   private readonly cache = new Map<string, Promise<ExerciseRun>>();
   private readonly secrets: string[];
   private readonly lanes: Lanes;
+  private readonly runner: CourseRunner;
 
   constructor(readonly course: Course, readonly options: GradeOptions = DEFAULT_OPTIONS) {
     this.secrets = secretsOf(course);
     this.lanes = new Lanes(networkCut() ? options.parallel : 1);
+    this.runner = new CourseRunner(this.lanes, options.limits);
   }
 
   static async open(root: string, options: GradeOptions = DEFAULT_OPTIONS): Promise<Grader> {
@@ -430,10 +476,10 @@ export class Grader {
     const key = answerKey(e, lines);
     if (!this.cache.has(key)) {
       const stub = blocks.every((b, i) => same(lines[i]!, b.stub));
-      const work = stub
-        ? () => courseRun(this.course, e, (b) => (b.id === e ? { kind: 'stub' } : { kind: 'solution' }), 'stub', this.options.limits, this.options.cache)
-        : () => runExercise(this.course, e, choose, this.options.limits, tests).then((r) => r.run);
-      this.cache.set(key, this.lanes.run(work));
+      // The stub is the course's code: its run takes a lane (shared) when it is bundled; an answer's takes one to itself.
+      this.cache.set(key, stub
+        ? courseRun(this.course, e, (b) => (b.id === e ? { kind: 'stub' } : { kind: 'solution' }), 'stub', this.runner, this.options.cache)
+        : this.lanes.run(() => runExercise(this.course, e, choose, this.options.limits, tests).then((r) => r.run)));
     }
     return this.cache.get(key)!;
   }
@@ -484,7 +530,7 @@ export class Grader {
    */
   async withSolved(exercise: string, solved: Set<string>): Promise<TestOutcome[]> {
     const choose = (b: ExerciseBlock): Choice => (solved.has(b.id) ? { kind: 'solution' } : { kind: 'stub' });
-    const run = await this.lanes.run(() => courseRun(this.course, exercise, choose, `solved:${[...solved].sort().join(',')}`, this.options.limits, this.options.cache));
+    const run = await courseRun(this.course, exercise, choose, `solved:${[...solved].sort().join(',')}`, this.runner, this.options.cache);
     const c: VerdictContext = { exercise, run, origins: new Map(), answers: [], secrets: [], limits: this.options.limits };
     return this.course.tests.filter((t) => t.exercise === exercise).map((t) => verdict(t, t.reference, c));
   }

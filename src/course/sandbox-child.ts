@@ -21,10 +21,14 @@ import { plain, type Kind, type Plain } from './show.ts';
 
 /** What the grader tells the sandbox on stdin, after the secret's line. */
 export interface SandboxOrders {
-  /** The test bundle, a file in this folder. */
-  bundle: string;
-  /** Indexes (in registration order) of tests already decided, not to run again. */
-  skip: number[];
+  /**
+   * The test bundles, files in this folder, run one after another. Only runs
+   * of the course's own code (the reference, the stubs) share a process; a
+   * student's answer always has one to itself.
+   */
+  bundles: string[];
+  /** For each bundle, the indexes (in registration order) of tests already decided, not to run again. */
+  skip: number[][];
 }
 
 export interface Seen {
@@ -45,11 +49,13 @@ export interface ThrownInfo {
   memory?: boolean;
 }
 
+/** Each report but the last names its bundle, `b` (an index into the orders' bundles). */
 export type SandboxReport =
-  | { t: 'loaded'; tests: { exercise: string; name: string; hidden: boolean; points: number }[] }
-  | { t: 'load-error'; error: ThrownInfo }
-  | { t: 'start'; i: number }
-  | { t: 'end'; i: number; seen: Seen[]; error?: ThrownInfo }
+  | { t: 'load'; b: number }
+  | { t: 'loaded'; b: number; tests: { exercise: string; name: string; hidden: boolean; points: number }[] }
+  | { t: 'load-error'; b: number; error: ThrownInfo }
+  | { t: 'start'; b: number; i: number }
+  | { t: 'end'; b: number; i: number; seen: Seen[]; error?: ThrownInfo }
   | { t: 'done' };
 
 // What this code uses after submission code has run, taken before it runs.
@@ -108,37 +114,42 @@ interface Registered {
   fn: (see: unknown) => unknown;
 }
 
-const registered: Registered[] = [];
+// The tests the bundle being loaded registers (a fresh list for each bundle).
+let registered: Registered[] = [];
 (globalThis as Record<symbol, unknown>)[Symbol.for('lguest-journey.grader')] = Object.freeze({
   register(t: Registered) {
     registered.push({ exercise: StringOf(t.exercise), points: Number(t.points), name: StringOf(t.name), hidden: t.hidden === true, fn: t.fn });
   },
 });
 
-try {
-  await import(pathToFileURL(`${process.cwd()}/${orders.bundle}`).href);
-} catch (e) {
-  report({ t: 'load-error', error: thrown(e) });
-  process.exit(0);
-}
-// A snapshot: whatever happens to the registry later, these are the tests.
-const tests = registered.slice();
-report({ t: 'loaded', tests: tests.map(({ exercise, name, hidden, points }) => ({ exercise, name, hidden, points })) });
-
-const skip = new Set(orders.skip);
-for (let i = 0; i < tests.length; i++) {
-  if (skip.has(i)) continue;
-  const seen: Seen[] = [];
-  const record = (kind: Kind) => (label: unknown, actual: unknown, expected: unknown) => {
-    if (seen.length < 10_000) seen.push({ kind, label: StringOf(label).slice(0, 200), value: plain(actual), expected: plain(expected) });
-  };
-  const see = Object.freeze({ value: record('value'), addr: record('addr'), entry: record('entry'), pf: record('pf') });
-  report({ t: 'start', i });
+for (let b = 0; b < orders.bundles.length; b++) {
+  registered = [];
+  report({ t: 'load', b });
   try {
-    await tests[i]!.fn(see);
-    report({ t: 'end', i, seen });
+    await import(pathToFileURL(`${process.cwd()}/${orders.bundles[b]}`).href);
   } catch (e) {
-    report({ t: 'end', i, seen, error: thrown(e) });
+    report({ t: 'load-error', b, error: thrown(e) });
+    continue;
+  }
+  // A snapshot: whatever happens to the registry later, these are the tests.
+  const tests = registered.slice();
+  report({ t: 'loaded', b, tests: tests.map(({ exercise, name, hidden, points }) => ({ exercise, name, hidden, points })) });
+
+  const skip = new Set(orders.skip[b]);
+  for (let i = 0; i < tests.length; i++) {
+    if (skip.has(i)) continue;
+    const seen: Seen[] = [];
+    const record = (kind: Kind) => (label: unknown, actual: unknown, expected: unknown) => {
+      if (seen.length < 10_000) seen.push({ kind, label: StringOf(label).slice(0, 200), value: plain(actual), expected: plain(expected) });
+    };
+    const see = Object.freeze({ value: record('value'), addr: record('addr'), entry: record('entry'), pf: record('pf') });
+    report({ t: 'start', b, i });
+    try {
+      await tests[i]!.fn(see);
+      report({ t: 'end', b, i, seen });
+    } catch (e) {
+      report({ t: 'end', b, i, seen, error: thrown(e) });
+    }
   }
 }
 report({ t: 'done' });

@@ -55,10 +55,16 @@ export interface SandboxRun {
   stopped?: { at: number | null; why: StopReason; detail: string };
 }
 
-/** The files a sandbox gets: the boot code and one bundle. */
+/**
+ * The files a sandbox gets: the boot code and its test bundles, run one after
+ * another in the one process. A student's answer is always a bundle alone;
+ * several share a process only when all are the course's own code (the
+ * reference, the stubs), where one cannot harm another and a second Node
+ * start would only cost processor time.
+ */
 export interface SandboxFiles {
   boot: string;
-  bundle: string;
+  bundles: string[];
 }
 
 /**
@@ -145,21 +151,24 @@ function usage(pid: number): { cpuMs: number; userMs: number; rssMb: number; sta
 const MEMORY_WORDS = /out of memory|Allocation failed|Failed to reserve|Fatal process OOM|Cannot allocate memory|heap limit/i;
 
 /**
- * Run the tests of `files.bundle` in a fresh sandbox, skipping `skip`.
- * Resolves once the process is dead, with what it reported and why it
- * stopped if it did not finish.
+ * Run the tests of `files.bundles` in a fresh sandbox, one bundle after
+ * another, skipping `skip[b]` of bundle b. Resolves once the process is dead,
+ * with what it reported for each bundle and why it stopped if it did not
+ * finish: a stop ends the process, so the bundles after the one stopped
+ * report nothing (neither loaded nor stopped) and must be run again.
  */
-export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxLimits): Promise<SandboxRun> {
+export function runSandbox(files: SandboxFiles, skip: number[][], limits: SandboxLimits): Promise<SandboxRun[]> {
   const dir = mkdtempSync(join(tmpdir(), 'lgj-sandbox-'));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'boot.mjs'), files.boot, { mode: 0o644 });
-  writeFileSync(join(dir, 'test.mjs'), files.bundle, { mode: 0o644 });
+  const names = files.bundles.map((_, b) => (b ? `test-${b}.mjs` : 'test.mjs'));
+  files.bundles.forEach((code, b) => writeFileSync(join(dir, names[b]!), code, { mode: 0o644 }));
   const secret = randomBytes(24).toString('hex');
-  const orders: SandboxOrders = { bundle: 'test.mjs', skip };
+  const orders: SandboxOrders = { bundles: names, skip: files.bundles.map((_, b) => skip[b] ?? []) };
 
   const node = [process.execPath, '--experimental-permission', `--allow-fs-read=${dir}/`, `--max-old-space-size=${limits.memoryMb}`, '--no-addons', '--no-warnings', join(dir, 'boot.mjs')];
   const vm = prlimit && proc ? idleVmMb(limits.memoryMb) : 0;
-  const cpuCapS = Math.ceil((limits.loadCpuMs + limits.cpuMs * 64) / 1000) + 2;
+  const cpuCapS = Math.ceil(((limits.loadCpuMs + limits.cpuMs * 64) * files.bundles.length) / 1000) + 2;
   const iso = isolation();
   const capped = prlimit ? [prlimit, ...(vm ? [`--as=${(vm + limits.memoryMb + VM_MARGIN_MB) * (1 << 20)}`] : []), `--cpu=${cpuCapS}:${cpuCapS + 1}`, '--', ...node] : node;
   const argv = [...iso.argv, ...capped];
@@ -171,7 +180,9 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
     ...(asRoot && !iso.nobody ? { uid: 65534, gid: 65534 } : {}),
   });
 
-  const run: SandboxRun = { records: new Map() };
+  const runs: SandboxRun[] = files.bundles.map(() => ({ records: new Map() }));
+  // The bundle being loaded or run: a stop is its.
+  let run = runs[0]!;
   return new Promise((resolve) => {
     let stderr = '';
     let pending = '';
@@ -179,12 +190,14 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
     let finished = false;
     // The phase being timed: loading (at = null) or one test.
     let phase: { at: number | null; cpu0: number; user0: number; wall0: number } = { at: null, cpu0: 0, user0: 0, wall0: Date.now() };
+    let stopped = false;
     const now = () => {
       const u = proc ? usage(child.pid ?? -1) : null;
       return { cpu0: u?.cpuMs ?? 0, user0: u?.userMs ?? 0 };
     };
     const stop = (why: StopReason, detail: string) => {
-      if (run.stopped || finished) return;
+      if (stopped || finished) return;
+      stopped = true;
       run.stopped = { at: phase.at, why, detail };
       child.kill('SIGKILL');
     };
@@ -208,7 +221,16 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
     }, 20);
 
     const onReport = (r: SandboxReport) => {
+      if (r.t !== 'done') {
+        // A bundle index out of order is not the boot code's: ignore the line.
+        if (!runs[r.b] || (r.b !== runs.indexOf(run) && !(r.t === 'load' && r.b === runs.indexOf(run) + 1))) return;
+      }
       switch (r.t) {
+        case 'load':
+          // The first bundle's load budget began with Node's start; each later one begins here.
+          run = runs[r.b]!;
+          if (r.b > 0) phase = { at: null, ...now(), wall0: Date.now() };
+          break;
         case 'loaded':
           run.loaded = r.tests;
           phase = { at: null, ...now(), wall0: Date.now() };
@@ -259,13 +281,13 @@ export function runSandbox(files: SandboxFiles, skip: number[], limits: SandboxL
 
     child.on('close', (code, signal) => {
       clearInterval(watch);
-      if (!finished && !run.stopped) {
+      if (!finished && !stopped) {
         if (MEMORY_WORDS.test(stderr)) run.stopped = { at: phase.at, why: 'memory', detail: `it ran out of memory (cap ${limits.memoryMb} MiB)` };
         else if (signal === 'SIGXCPU' || (signal === 'SIGKILL' && prlimit)) run.stopped = { at: phase.at, why: 'cpu', detail: 'the whole run\'s CPU cap' };
         else run.stopped = { at: phase.at, why: 'crash', detail: `the test process died (${signal ?? `exit code ${code}`})` };
       }
       rmSync(dir, { recursive: true, force: true });
-      resolve(run);
+      resolve(runs);
     });
   });
 }
