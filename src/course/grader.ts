@@ -432,7 +432,11 @@ class CourseRunner {
       void this.lanes.run(async () => {
         const take = this.waiting.splice(0, Math.min(COURSE_BATCH, Math.ceil(this.waiting.length / this.lanes.width)));
         if (!take.length) return;
-        const runs = runBundles(take.map((t) => t.code), this.limits, take.map(() => null));
+        // A stop in a shared sandbox is run again alone: sharing must never change a run's outcome.
+        const stopped = (r: ExerciseRun) => !!r.loadStopped || [...r.results.values()].some((x) => x.stopped);
+        const runs = runBundles(take.map((t) => t.code), this.limits, take.map(() => null)).then((got) =>
+          Promise.all(got.map(async (r, k) => (take.length > 1 && stopped(r) ? (await runBundles([take[k]!.code], this.limits, [null]))[0]! : r))),
+        );
         take.forEach((t, k) => t.done(runs.then((r) => r[k]!)));
         await runs.catch(() => {});
       });
