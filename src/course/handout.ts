@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { writeJsonWhole, writeWhole } from '../files/write-whole.ts';
 import { handoutText, stubLines } from './answers.ts';
@@ -242,11 +242,20 @@ function node(args: string[], cwd: string): Promise<{ code: number | null; out: 
 }
 
 /**
+ * What the copy of the handout leaves out: the chapters and the student
+ * README, prose that no command of the handout reads. A change to the prose
+ * alone is not a reason to prove the code again, and a proof that came to
+ * read them would fail in the copy, not pass on stale prose.
+ */
+const PROSE = new Set(['chapters', 'README.md']);
+
+/**
  * What the proofs made in a copy of the handout (the type-check, npm test, the
- * self-check, the examples, practice) depend on: every file of the tree, our
- * lockfile (the packages linked in), Node, the grading limits, and the course
- * code that runs and reads them (src/course: this file and the grader the
- * self-check runs here). Nothing else goes in, nothing random comes out.
+ * self-check, the examples, practice) depend on: every file of the copy (the
+ * tree but its prose, PROSE), our lockfile (the packages linked in), Node, the
+ * grading limits, and the course code that runs and reads them (src/course:
+ * this file and the grader the self-check runs here). Nothing else goes in,
+ * nothing random comes out.
  */
 export function copyProofsKey(root: string, out: string, grading: GradeOptions): string {
   const h = createHash('sha256').update(`${process.version}\0${JSON.stringify(grading)}\0`);
@@ -256,6 +265,7 @@ export function copyProofsKey(root: string, out: string, grading: GradeOptions):
   const walk = (d: string) => {
     for (const n of readdirSync(join(out, d)).sort()) {
       const rel = d ? `${d}/${n}` : n;
+      if (PROSE.has(rel)) continue;
       if (lstatSync(join(out, rel)).isDirectory()) walk(rel);
       else file(out, rel);
     }
@@ -376,8 +386,9 @@ export default defineConfig({
   if (links.length) report.errors.push(`the handout holds links: ${links.join(', ')}`);
 
   // The proofs run in a copy, with our node_modules linked in; the handout itself never links out.
-  // Those made in the copy are remembered for the exact tree (copyProofsKey): a tree proved before,
-  // byte for byte, with the same packages, Node, limits and proof code, is not proved again.
+  // Those made in the copy are remembered for the exact copy (copyProofsKey): a copy proved before,
+  // byte for byte, with the same packages, Node, limits and proof code, is not proved again. The
+  // copy leaves out the prose (PROSE), which none of them reads: a change to a chapter alone proves nothing again.
   const grading = o.grading ?? DEFAULT_OPTIONS;
   const key = copyProofsKey(root, out, grading);
   const remembered = rememberedProofs(root, key);
@@ -385,7 +396,7 @@ export default defineConfig({
 
   /** Start the copy's proofs: 1 and 4 (vitest) in the background, while the grader works; the rest (4) when `finish` is called. */
   const startCopyProofs = (proof: string) => {
-    cpSync(out, proof, { recursive: true });
+    cpSync(out, proof, { recursive: true, filter: (from) => !PROSE.has(relative(out, from)) });
     symlinkSync(join(root, 'node_modules'), join(proof, 'node_modules'), 'dir');
     const req = createRequire(join(root, 'package.json'));
 

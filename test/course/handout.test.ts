@@ -66,7 +66,7 @@ describe('the instructor README', () => {
 });
 
 describe('the proofs remembered for a handout', () => {
-  test('are keyed by every byte and name of the tree, and by the grading limits', () => {
+  test('are keyed by every byte and name of the tree but its prose, and by the grading limits', () => {
     const tree = join(work, 'keyed');
     mkdirSync(join(tree, 'src/hw'), { recursive: true });
     writeFileSync(join(tree, 'src/hw/walk-32.ts'), 'export const a = 1;\n');
@@ -84,6 +84,13 @@ describe('the proofs remembered for a handout', () => {
     changed('a file more', () => writeFileSync(join(tree, 'src/hw/tlb.ts'), ''));
     changed('a file renamed', () => renameSync(join(tree, 'src/hw/tlb.ts'), join(tree, 'src/hw/tlb2.ts')));
     changed('a file in a folder of its own', () => (mkdirSync(join(tree, 'test')), writeFileSync(join(tree, 'test/x.ts'), '')));
+    // The prose is left out of the copy the proofs run in (none of them reads it), and out of the key.
+    const same = key();
+    mkdirSync(join(tree, 'chapters'));
+    writeFileSync(join(tree, 'chapters/04-accessed-dirty.md'), '# A chapter\n');
+    writeFileSync(join(tree, 'README.md'), '# The course\n');
+    expect(key(), 'a chapter and the README').toBe(same);
+    changed('a file of the course beside the prose', () => writeFileSync(join(tree, 'chapters.ts'), ''));
     expect(copyProofsKey(root, tree, { ...DEFAULT_OPTIONS, limits: { ...DEFAULT_OPTIONS.limits, cpuMs: 1 } })).not.toBe(key());
   });
 });
