@@ -2,12 +2,12 @@
  * Running the Guest: the loop that lets it go until it traps, and the
  * decision every page fault needs: ours, or the Guest's?
  */
-import { PageFault } from '../hw/fault.ts';
+import { GeneralProtectionFault, PageFault } from '../hw/fault.ts';
 import { READ, WRITE, type AccessKind } from '../hw/rights.ts';
 import { demandPage } from './demand-page.ts';
 import { lgwrite32 } from './guest-memory.ts';
 import { LGUEST_DATA_CR2 } from './init.ts';
-import { GuestKilled, type Guest } from './lguest.ts';
+import { GuestKilled, killGuest, type Guest } from './lguest.ts';
 import { mapSwitcherInGuest } from './switcher.ts';
 
 // #region H030-run-guest
@@ -117,6 +117,11 @@ const hex = (n: number) => (n >>> 0).toString(16);
 
 // #region X-crossing-access
 // unwoven: the rare word that straddles two pages, done with the MMU's own split path.
+/*
+ * A word that would run past 4 GiB is #GP on bare hardware (the segment
+ * limit), not a page fault. lguest would hand that trap to the Guest's own
+ * handler; our Guest model has none, so the Host kills it, with the reason.
+ */
 function crossingAccess(g: Guest, kind: AccessKind, vaddr: number, cpl: number, value: number): number {
   enterGuest(g, cpl);
   for (let tries = 0; tries < 8; tries++) {
@@ -128,6 +133,7 @@ function crossingAccess(g: Guest, kind: AccessKind, vaddr: number, cpl: number, 
       }
       return g.mmu.fetch32(vaddr);
     } catch (e) {
+      if (e instanceof GeneralProtectionFault) killGuest(g, e.message);
       if (!(e instanceof PageFault)) throw e;
       if (guestTakesFault(g, cpl, e.address, e.errorCode)) return FAULTED;
     }

@@ -12,7 +12,7 @@ import { WalkResult, type WalkMachine, type WalkStep } from './walk.ts';
 import { WalkRecorder } from './walk-trace.ts';
 import { walk32 } from './walk-32.ts';
 import { loadPdptes, walkPae } from './walk-pae.ts';
-import { canonicalToUnsigned, walkIa32e } from './walk-ia32e.ts';
+import { canonicalToUnsigned, isCanonical, walkIa32e } from './walk-ia32e.ts';
 import type { GuestPaging, NestedPaging } from './nested.ts';
 
 // #region HW-control-registers
@@ -28,9 +28,19 @@ export const CR4_PAE = 1 << 5;
 export const CR4_PGE = 1 << 7;
 export const CR4_SMEP = 1 << 20;
 export const CR4_SMAP = 1 << 21;
+/**
+ * The CR4 bits this processor has. The SDM (2.5) makes a CR4 bit for a
+ * feature CPUID does not report reserved, and MOV to CR4 with a reserved
+ * bit set must raise #GP. Which features ours reports is our choice: the
+ * paging ones we model, and nothing else (no PCIDE, no PKE, no LA57).
+ */
+export const CR4_SUPPORTED = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP;
+export const EFER_SCE = 1 << 0;
 export const EFER_LME = 1 << 8;
 export const EFER_LMA = 1 << 10;
 export const EFER_NXE = 1 << 11;
+/** The EFER bits an Intel processor defines (SDM 2.2.1); WRMSR setting any other must raise #GP. */
+export const EFER_SUPPORTED = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 
 /** Which walk translates linear addresses: decided by CR0.PG, CR4.PAE and EFER.LMA. */
 export type PagingMode = 'off' | '32bit' | 'pae' | 'ia32e';
@@ -38,13 +48,26 @@ export type PagingMode = 'off' | '32bit' | 'pae' | 'ia32e';
 export interface MmuOptions {
   /** TLB entries (a power of two). */
   tlbSize?: number;
-  /** MAXPHYADDR: physical-address bits above it are reserved in entries. 40, as QEMU's TCG reports. */
+  /**
+   * MAXPHYADDR: physical-address bits above it are reserved in entries. 40,
+   * as QEMU's TCG reports; anything from 36 (the least a processor with PAE
+   * reports) to 52 (the most the SDM allows).
+   */
   maxPhysAddr?: number;
   /**
    * Take the fast path for the common TLB miss (default true). Off, every
    * miss runs the full walk: the reference the fast path is tested against.
    */
   fastMisses?: boolean;
+}
+/**
+ * MAXPHYADDR as the SDM bounds it (4.1.4): at most 52, and at least 36 on
+ * any processor with PAE. Outside that, the reserved-bit masks make no sense
+ * (20 would reserve address bits a 4 GiB machine uses; 60 none at all).
+ */
+function checkedMaxPhysAddr(bits: number): number {
+  if (!Number.isInteger(bits) || bits < 36 || bits > 52) throw new RangeError(`maxPhysAddr must be an integer from 36 to 52, got ${bits}`);
+  return bits;
 }
 // #endregion HW-control-registers
 
@@ -157,7 +180,7 @@ export class Mmu implements WalkMachine {
     // The memory's own words: it may be a window onto a larger buffer (a Guest's slice of the Host's).
     this.words = new Int32Array(memory.bytes.buffer, memory.bytes.byteOffset, memory.size >>> 2);
     this.fastMisses = options.fastMisses ?? true;
-    this.maxPhysAddr = options.maxPhysAddr ?? 40;
+    this.maxPhysAddr = checkedMaxPhysAddr(options.maxPhysAddr ?? 40);
     this.recompute();
   }
 
@@ -178,6 +201,8 @@ export class Mmu implements WalkMachine {
     const wasPaging = (this._cr0 & CR0_PG) !== 0;
     const paging = (value & CR0_PG) !== 0;
     if (paging && !(value & CR0_PE)) throw new GeneralProtectionFault('CR0.PG=1 requires CR0.PE=1');
+    // The other invalid combination the SDM names for MOV to CR0: no-write-through with the cache enabled.
+    if (value & CR0_NW && !(value & CR0_CD)) throw new GeneralProtectionFault('CR0.NW=1 requires CR0.CD=1');
     let efer = this._efer;
     if (paging && !wasPaging && efer & EFER_LME) {
       if (!(this._cr4 & CR4_PAE)) throw new GeneralProtectionFault('IA-32e paging requires CR4.PAE=1');
@@ -195,8 +220,13 @@ export class Mmu implements WalkMachine {
   /**
    * MOV to CR3: a new address space. Non-global TLB entries go; global ones
    * stay when CR4.PGE=1. Under PAE the four PDPTEs are loaded now, not on use.
+   * In IA-32e mode CR3 is 64 bits, and bits at or above MAXPHYADDR are
+   * reserved: the MOV must raise #GP, rather than leave a root no walk can read.
    */
   writeCr3(value: number): void {
+    if (this._mode === 'ia32e' && !(Number.isInteger(value) && value >= 0 && value < 2 ** this.maxPhysAddr)) {
+      throw new GeneralProtectionFault(`CR3 ${value} sets bits at or above MAXPHYADDR (${this.maxPhysAddr})`);
+    }
     if (this._mode === 'pae') this.loadPdptes(value);
     this._cr3 = value;
     if (this._cr4 & CR4_PGE) this.tlb.flushNonGlobal();
@@ -210,6 +240,7 @@ export class Mmu implements WalkMachine {
    */
   writeCr4(value: number): void {
     value >>>= 0;
+    if (value & ~CR4_SUPPORTED) throw new GeneralProtectionFault(`CR4 0x${value.toString(16)} sets bits this processor reserves (0x${((value & ~CR4_SUPPORTED) >>> 0).toString(16)})`);
     const changed = this._cr4 ^ value;
     if (this._efer & EFER_LMA && !(value & CR4_PAE)) throw new GeneralProtectionFault('cannot clear CR4.PAE in IA-32e mode');
     // SDM 4.4.1: with PAE paging in use afterwards, a change of PAE, PGE, PSE or SMEP reloads the PDPTEs.
@@ -224,6 +255,9 @@ export class Mmu implements WalkMachine {
    * bit 63 of an entry means, so we flush: our choice, not an SDM rule.
    */
   writeEfer(value: number): void {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff || value & ~EFER_SUPPORTED) {
+      throw new GeneralProtectionFault(`EFER ${value} sets reserved bits`);
+    }
     value = (value & ~EFER_LMA) | (this._efer & EFER_LMA);
     if (this._cr0 & CR0_PG && (value ^ this._efer) & EFER_LME) throw new GeneralProtectionFault('cannot change EFER.LME while paging');
     const changed = value ^ this._efer;
@@ -245,9 +279,14 @@ export class Mmu implements WalkMachine {
     this.derivePolicy();
   }
 
-  /** INVLPG: drop any TLB entry for the page holding `vaddr`. */
+  /**
+   * INVLPG: drop any TLB entry for the page holding `vaddr`. In IA-32e mode
+   * a non-canonical address can have no entry, and the SDM's INVLPG page
+   * says the instruction is then a NOP: not a #GP, as a load would be.
+   */
   invlpg(vaddr: number): void {
     if (this._mode === 'off') return;
+    if (this._mode === 'ia32e' && !isCanonical(vaddr)) return;
     const u = this._mode === 'ia32e' ? canonicalToUnsigned(vaddr) : vaddr >>> 0;
     this.tlb.invalidatePage(Math.floor(u / 4096));
   }
@@ -519,6 +558,12 @@ export class Mmu implements WalkMachine {
    * before any byte moves; a fault on either is reported at its own address.
    */
   private splitAddresses(vaddr: number, size: number, kind: AccessKind): number[] {
+    // Outside IA-32e mode a linear address is 32 bits, and the flat segment
+    // ends at 4 GiB: an operand that runs past its limit must raise #GP
+    // (SDM 5.3), before any page is translated. It never wraps to 0.
+    if (this._mode !== 'ia32e' && vaddr + size > 2 ** 32) {
+      throw new GeneralProtectionFault(`${size}-byte access at 0x${vaddr.toString(16)} runs past the 4 GiB segment limit`);
+    }
     const first = this.physicalOrFault(vaddr, kind);
     const nextPage = vaddr - (vaddr & 0xfff) + 4096;
     const second = this.physicalOrFault(nextPage, kind);

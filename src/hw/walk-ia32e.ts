@@ -19,10 +19,15 @@ const IA32E_LEVELS = [PML4, PDPT, PD, PT];
  * non-canonical, and the processor answers it with #GP, not #PF.
  */
 export function canonicalToUnsigned(vaddr: number): number {
-  if (!Number.isInteger(vaddr) || vaddr < -(2 ** 47) || vaddr >= 2 ** 47) {
+  if (!isCanonical(vaddr)) {
     throw new GeneralProtectionFault(`non-canonical linear address ${vaddr}`);
   }
   return vaddr < 0 ? vaddr + SPAN : vaddr;
+}
+
+/** Whether `vaddr` is a canonical address in this signed 48-bit form. */
+export function isCanonical(vaddr: number): boolean {
+  return Number.isInteger(vaddr) && vaddr >= -(2 ** 47) && vaddr < 2 ** 47;
 }
 
 /** Walk the four IA-32e levels for the unsigned 48-bit address `uaddr`. */

@@ -48,14 +48,17 @@ describe('when the PDPTE registers are loaded', () => {
     expect(mmu.physical(0x1234, READ)).toBe(0x7234);
   });
 
+  const noPrepare = (_: Mmu) => {};
   test.each([
-    ['CR4.PGE', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_PGE)],
-    ['CR4.PSE', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_PSE)],
-    ['CR4.SMEP', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_SMEP)],
-    ['CR0.CD', (m: Mmu) => m.writeCr0(CR0_PE | CR0_PG | CR0_CD)],
-    ['CR0.NW', (m: Mmu) => m.writeCr0(CR0_PE | CR0_PG | CR0_NW)],
-  ])('changing %s with PAE paging on reloads the PDPTEs from memory', (_, write) => {
+    ['CR4.PGE', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_PGE), noPrepare],
+    ['CR4.PSE', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_PSE), noPrepare],
+    ['CR4.SMEP', (m: Mmu) => m.writeCr4(CR4_PAE | CR4_SMEP), noPrepare],
+    ['CR0.CD', (m: Mmu) => m.writeCr0(CR0_PE | CR0_PG | CR0_CD), noPrepare],
+    // NW=1 needs CD=1 (NW without CD is #GP), so CD is set first, while the PDPTEs in memory are still whole.
+    ['CR0.NW', (m: Mmu) => m.writeCr0(CR0_PE | CR0_PG | CR0_CD | CR0_NW), (m: Mmu) => m.writeCr0(CR0_PE | CR0_PG | CR0_CD)],
+  ])('changing %s with PAE paging on reloads the PDPTEs from memory', (_, write, prepare) => {
     const { memory, space, mmu } = machinePae((s) => { s.map(0x1000, 0x7000, PRW); s.map(0x2000, 0x8000, PRW); });
+    prepare(mmu);
     expect(mmu.physical(0x1234, READ)).toBe(0x7234);
     memory.write32(space.cr3, 0);
     write(mmu);

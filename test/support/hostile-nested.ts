@@ -62,7 +62,7 @@ export interface NestedHostileReport {
   zapAlls: number;
 }
 
-const KILL_REASONS = /^(outside its memory|out of memory allocating a nested page table|#GP on MOV CR[034])/;
+const KILL_REASONS = /^(outside its memory|out of memory allocating a nested page table|#GP on MOV CR[034]|#GP\(0\): 4-byte access at 0x[0-9a-f]+ runs past the 4 GiB segment limit)/;
 
 /** Three 2 MiB regions of Guest memory (the last one short): a small Host's tables hold two. */
 const PAGES = 1100;

@@ -65,7 +65,7 @@ export interface TransparentHostileReport {
 }
 
 /** The reasons the transparent Host may give: each names something the Guest did. */
-const KILL_REASONS = /^(bad page table entry|bad PDPT entry|bad CR3|a large page|out of memory allocating a shadow page|unsupported CR[04]|access to 0x[0-9a-f]+ with paging off)/;
+const KILL_REASONS = /^(bad page table entry|bad PDPT entry|bad CR3|a large page|out of memory allocating a shadow page|unsupported CR[04]|access to 0x[0-9a-f]+ with paging off|refused by the processor|#GP\(0\): 4-byte access at 0x[0-9a-f]+ runs past the 4 GiB segment limit)/;
 
 const PAGES = 192;
 const DATA_FRAMES = [16, 112] as const;

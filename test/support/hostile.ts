@@ -52,7 +52,7 @@ export interface HostileReport {
 }
 
 /** The reasons a Host may give for killing a Guest: each names something the Guest did. */
-const KILL_REASONS = /^(bad (page table|page directory|PDPT) entry|bad (read|write) address|attempt to (access switcher pages|set pgd)|bad stack page|bad stack pages|Bad hypercall|hypercall \d+ before INIT|already have lguest_data|out of memory allocating a shadow page|failed to get page|bad kernel address|SET_PMD from a Guest without PAE)/;
+const KILL_REASONS = /^(bad (page table|page directory|PDPT) entry|bad (read|write) address|attempt to (access switcher pages|set pgd)|bad stack page|bad stack pages|Bad hypercall|hypercall \d+ before INIT|already have lguest_data|out of memory allocating a shadow page|failed to get page|bad kernel address|SET_PMD from a Guest without PAE|#GP\(0\): 4-byte access at 0x[0-9a-f]+ runs past the 4 GiB segment limit)/;
 
 /**
  * Guest memory, in pages, and how the Guest uses it: data pages come from

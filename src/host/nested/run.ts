@@ -80,6 +80,8 @@ function crossingAccess(vm: NestedVm, kind: AccessKind, vaddr: number, cpl: numb
       return kind === READ ? mmu.read32(vaddr) : mmu.fetch32(vaddr);
     });
   } catch (e) {
+    // A word running past 4 GiB: the processor's #GP (the segment limit), and our Guest has no handler for it.
+    if (e instanceof GeneralProtectionFault) killNestedVm(vm, e.message);
     if (!(e instanceof PageFault)) throw e;
     vm.lastFault = { address: e.address, errorCode: e.errorCode };
     return FAULTED;

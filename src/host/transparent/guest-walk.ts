@@ -36,14 +36,14 @@ export function walkGuest(vm: Vm, vaddr: number, kind: AccessKind, cpl: number):
 /**
  * Load one of the Guest's control registers into the Guest's processor, as
  * its MOV instruction would have; what that processor refuses (a PDPT entry
- * with reserved bits, under PAE) kills the Guest, where bare hardware would
- * raise #GP.
+ * with reserved bits, under PAE; CR0.NW without CD) kills the Guest, where
+ * bare hardware would raise #GP.
  */
 export function loadGuestRegister(vm: Vm, what: string, load: () => void): void {
   try {
     load();
   } catch (e) {
-    if (e instanceof GeneralProtectionFault) killVm(vm, `bad PDPT entry (${what}): ${e.message}`);
+    if (e instanceof GeneralProtectionFault) killVm(vm, `${e.reason.startsWith('PDPTE') ? 'bad PDPT entry' : 'refused by the processor'} (${what}): ${e.message}`);
     if (e instanceof BusError) killVm(vm, `bad CR3 (${what}): it names memory at 0x${e.paddr.toString(16)}, outside the Guest's`);
     throw e;
   }

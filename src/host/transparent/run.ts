@@ -78,8 +78,10 @@ function physicalAccess(vm: Vm, kind: AccessKind, gpa: number, value: number): n
  * host frame, or to the Host's emulation if it lands in a page table.
  */
 function crossingAccess(vm: Vm, kind: AccessKind, vaddr: number, cpl: number, value: number): number {
+  // Past 4 GiB the word does not wrap to 0: it runs past the segment limit, #GP on bare hardware (SDM 5.3).
+  if (vaddr + 4 > 2 ** 32) killVm(vm, `#GP(0): 4-byte access at 0x${vaddr.toString(16)} runs past the 4 GiB segment limit`);
   const first = 4096 - (vaddr & 0xfff);
-  const parts = [{ va: vaddr, n: first }, { va: (vaddr + first) >>> 0, n: 4 - first }];
+  const parts = [{ va: vaddr, n: first }, { va: vaddr + first, n: 4 - first }];
   let where: { host: number } | { gpa: number } | undefined;
   const resolved: ({ host: number } | { gpa: number })[] = [];
   const zapsBefore = vm.stats.zapAlls;
