@@ -8,14 +8,31 @@
 import { describe, expect, test } from 'vitest';
 import { CR0_CD, CR0_NW, CR0_PE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, CR4_SMEP, Mmu } from '../../src/hw/mmu.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
-import { PTE_A, PTE_D, PTE_P, PTE_RW } from '../../src/hw/pte.ts';
+import { GeneralProtectionFault } from '../../src/hw/fault.ts';
+import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_XD_HI } from '../../src/hw/pte.ts';
 import { READ } from '../../src/hw/rights.ts';
 import { BuilderPae, FrameAllocator } from '../../src/tools/builder.ts';
-import { machinePae } from '../support/machine.ts';
+import { machinePae, thrownBy } from '../support/machine.ts';
 
 const PRW = PTE_P | PTE_RW | PTE_A | PTE_D;
 
 describe('when the PDPTE registers are loaded', () => {
+  test('bit 63 of a PDPTE is reserved even with EFER.NXE=1 (a PDPTE has no XD bit): the CR3 load is #GP', () => {
+    for (const nxe of [false, true]) {
+      const { memory, space, mmu } = machinePae((s) => s.map(0x1000, 0x7000, PRW), { nxe });
+      const was = [Array.from(mmu.pdpteLo), Array.from(mmu.pdpteHi)];
+      memory.write32(space.cr3 + 4, PTE_XD_HI);
+      expect(thrownBy(GeneralProtectionFault, () => mmu.writeCr3(space.cr3)).reason).toMatch(/^PDPTE 0 at .* has reserved bits set$/);
+      expect([Array.from(mmu.pdpteLo), Array.from(mmu.pdpteHi)]).toEqual(was);
+      // Below it, MAXPHYADDR's bits 62:40 are reserved too; bits 39:32 are address bits.
+      memory.write32(space.cr3 + 4, 1 << 30);
+      expect(() => mmu.writeCr3(space.cr3)).toThrow(GeneralProtectionFault);
+      memory.write32(space.cr3 + 4, 0xff);
+      mmu.writeCr3(space.cr3);
+      expect(mmu.pdpteHi[0]).toBe(0xff);
+    }
+  });
+
   test('a CR0 write that only changes WP keeps the PDPTEs loaded at the last CR3 write', () => {
     const { memory, space, mmu } = machinePae((s) => s.map(0x1000, 0x7000, PRW));
     const was = Array.from(mmu.pdpteLo);

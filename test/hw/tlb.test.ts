@@ -6,7 +6,7 @@ import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from '.
 import { FETCH, READ, WRITE, type AccessKind } from '../../src/hw/rights.ts';
 import { claim } from '../support/claim.ts';
 import { runs } from '../support/budget.ts';
-import { cachedPages, faultOf, machine32 } from '../support/machine.ts';
+import { cachedPages, faultOf, machine32, machinePae } from '../support/machine.ts';
 import { machineIn, MODES, type Mode } from '../support/modes.ts';
 
 const PRW = PTE_P | PTE_RW;
@@ -78,6 +78,21 @@ describe('the TLB', () => {
     mmu.read8(0xc000_0000);
     mmu.writeCr0(mmu.cr0 & ~0x8000_0000); // paging off
     expect(mmu.tlb.entries()).toEqual([]);
+    // Setting PGE flushes too, and not only the Global pages: a translation cached before it is
+    // walked again, from the table as it is now.
+    const before = machine32();
+    before.space.map(0x1000, 0x7000, PRW);
+    expect(before.mmu.physical(0x1000, READ)).toBe(0x7000);
+    before.memory.write32(before.space.pteAddr(0x1000), 0x9000 | PRW);
+    before.mmu.writeCr4(CR4_PGE);
+    expect(before.mmu.physical(0x1000, READ)).toBe(0x9000);
+    // Leaving PAE for 32-bit paging flushes everything, PGE untouched.
+    const pae = machinePae((s) => s.map(0x1000, 0x7000, PRW | PTE_G), { cr4: CR4_PGE });
+    pae.mmu.physical(0x1000, READ);
+    expect(cachedPages(pae.mmu)).toEqual([1]);
+    pae.mmu.writeCr4(CR4_PGE);
+    expect(pae.mmu.mode).toBe('32bit');
+    expect(pae.mmu.tlb.entries()).toEqual([]);
   });
 
   claim('tlb-keeps-rights', () => {
