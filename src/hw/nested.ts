@@ -20,6 +20,14 @@ export const EPT_X = 1 << 2;
 export const EPT_WB = 6 << 3;
 /** Bit 7: in a PDPTE or PDE, a 1 GiB or 2 MiB page. This model maps 4 KiB pages only. */
 export const EPT_LARGE = 1 << 7;
+/**
+ * Bits 7:3 of an entry that names a table: reserved (SDM 3C, 29.3.3.1).
+ * Bit 7 is the large-page bit of a PDPTE or PDE, which our processor, not
+ * reporting 1 GiB or 2 MiB EPT pages, reserves too.
+ */
+const EPT_TABLE_RESERVED = 0xf8;
+/** Memory types 2, 3 and 7 are reserved: a leaf with one is misconfigured. */
+const BAD_MEMORY_TYPES = (1 << 2) | (1 << 3) | (1 << 7);
 /** What a Host's tables say for ordinary Guest memory: every right, write-back. */
 export const EPT_RAM = EPT_R | EPT_W | EPT_X | EPT_WB;
 /** The EPT right each access kind needs, by kind. */
@@ -55,9 +63,12 @@ export class EptViolation extends Error {
 }
 
 /**
- * An entry no processor accepts: write without read, execute without read
- * (which needs a capability we do not model), a large page. It is the
- * Host's mistake, not the Guest's: an EPT misconfiguration exit.
+ * An entry the processor refuses (SDM 3C, 29.3.3.1): write without read;
+ * execute without read, since our processor does not report the
+ * execute-only capability (one that did would take it); a reserved bit
+ * (51:MAXPHYADDR anywhere, 7:3 in an entry naming a table, which makes a
+ * large page one too); a leaf of reserved memory type (2, 3 or 7). It is
+ * the Host's mistake, not the Guest's: an EPT misconfiguration exit.
  */
 export class EptMisconfig extends Error {
   constructor(readonly gpa: number, readonly level: string, readonly entry: number) {
@@ -98,6 +109,8 @@ export interface NestedOptions {
    * default, for none). A hit saves a whole walk of the Host's tables.
    */
   walkCache?: number;
+  /** MAXPHYADDR, as the Mmu's: the Host's entries reserve the address bits from it to 51. 40 by default. */
+  maxPhysAddr?: number;
 }
 
 /**
@@ -135,9 +148,14 @@ export class NestedPaging {
   private linear = 0;
   private labels: readonly string[] = [];
   private reads = 0;
+  /** The high-word bits of an entry that are reserved: 51:MAXPHYADDR. */
+  private readonly reservedHi: number;
 
   constructor(readonly memory: PhysicalMemory, public eptp: number, options: NestedOptions = {}) {
     const size = options.walkCache ?? 0;
+    const m = options.maxPhysAddr ?? 40;
+    if (!Number.isInteger(m) || m < 36 || m > 52) throw new RangeError(`maxPhysAddr must be an integer from 36 to 52, got ${m}`);
+    this.reservedHi = (0x000f_ffff & ~(2 ** (m - 32) - 1)) >>> 0;
     this.cacheTag = new Float64Array(size).fill(-1);
     this.cacheBase = new Float64Array(size);
     this.cacheRights = new Uint8Array(size);
@@ -207,8 +225,11 @@ export class NestedPaging {
       this.refs++;
       this.onRef?.({ dimension: 'host', level: EPT_LEVELS[level]!, gpa, hpa: at, value: lo });
       if (!(lo & (EPT_R | EPT_W | EPT_X))) throw new EptViolation(gpa, kind, duringWalk, this.linear, 0);
-      // Write or execute without read, or a large page: no processor of ours accepts it.
-      if (!(lo & EPT_R) || (level < EPT_DEPTH - 1 && lo & EPT_LARGE)) throw new EptMisconfig(gpa, EPT_LEVELS[level]!, lo);
+      // Present, so the processor must check it whole before it uses it: rights without read, reserved bits, a bad type.
+      const leaf = level === EPT_DEPTH - 1;
+      if (!(lo & EPT_R) || hi & this.reservedHi || (leaf ? BAD_MEMORY_TYPES & (1 << ((lo >>> 3) & 7)) : lo & EPT_TABLE_RESERVED)) {
+        throw new EptMisconfig(gpa, EPT_LEVELS[level]!, lo);
+      }
       allowed &= lo;
       table = (hi & 0x000f_ffff) * 0x1_0000_0000 + ((lo & 0xffff_f000) >>> 0);
     }

@@ -6,9 +6,10 @@
  * read is reported as a Host reference, level by level.
  */
 import { describe, expect, test } from 'vitest';
-import { EPT_LARGE, EPT_LEVELS, EptMisconfig, NestedPaging, type NestedRef } from '../../src/hw/nested.ts';
+import { EPT_LARGE, EPT_LEVELS, EPT_W, EPT_X, EptMisconfig, NestedPaging, type NestedRef } from '../../src/hw/nested.ts';
 import { PhysicalMemory } from '../../src/hw/phys-memory.ts';
 import { READ } from '../../src/hw/rights.ts';
+import { claim } from '../support/claim.ts';
 import { nestedMachine } from '../support/nested.ts';
 
 /** A Guest of 16 frames, laid out backwards in the Host. */
@@ -67,5 +68,52 @@ describe("the Host's entries", () => {
     }
     m.host.write32(pte!, m.host.read32(pte!) | EPT_LARGE);
     expect(m.ept.translate(0x5abc, READ, false)).toBe(m.hostFrame[5]! * 4096);
+  });
+
+  claim('ept-misconfigurations', () => {
+    const m = machine();
+    const entries = m.hostRefs(0x5abc).map((r) => r.hpa);
+    /** The entry at `level` changed by `change` (low word, high word): a misconfiguration there, or a translation. */
+    const outcome = (level: number, change: (lo: number, hi: number) => [number, number]): string => {
+      const at = entries[level]!;
+      const [lo, hi] = [m.host.read32(at), m.host.read32(at + 4)];
+      m.host.write32(at, change(lo, hi)[0]);
+      m.host.write32(at + 4, change(lo, hi)[1]);
+      try {
+        return `ok 0x${m.ept.translate(0x5abc, READ, false).toString(16)}`;
+      } catch (e) {
+        if (!(e instanceof EptMisconfig)) throw e;
+        expect([e.level, e.gpa]).toEqual([EPT_LEVELS[level], 0x5abc]);
+        return 'misconfig';
+      } finally {
+        m.host.write32(at, lo);
+        m.host.write32(at + 4, hi);
+      }
+    };
+    const rights = (r: number) => (lo: number, hi: number): [number, number] => [(lo & ~7) | r, hi];
+    for (let level = 0; level < 4; level++) {
+      // Without read: write-only, write and execute, and execute-only (our processor lacks that capability).
+      for (const r of [EPT_W, EPT_W | EPT_X, EPT_X]) expect(outcome(level, rights(r))).toBe('misconfig');
+      // Bits 51:40 reserved (MAXPHYADDR 40), bits 63:52 not.
+      for (const bit of [40, 45, 51]) expect(outcome(level, (lo, hi) => [lo, hi | (1 << (bit - 32))])).toBe('misconfig');
+      expect(outcome(level, (lo, hi) => [lo, hi | (1 << 20) | (1 << 31)])).toMatch(/^ok/);
+    }
+    // Bits 7:3 of an entry naming a table, each of them.
+    for (let level = 0; level < 3; level++) {
+      for (let bit = 3; bit <= 7; bit++) expect(outcome(level, (lo, hi) => [lo | (1 << bit), hi])).toBe('misconfig');
+      // Bits 11:8 (accessed, ignored, user-execute) are not reserved.
+      expect(outcome(level, (lo, hi) => [lo | 0xf00, hi])).toMatch(/^ok/);
+    }
+    // A leaf's memory type: 2, 3 and 7 reserved; 0, 1, 4, 5 and 6 (write-back) taken, with IPAT and bit 7 as they are.
+    const type = (t: number) => (lo: number, hi: number): [number, number] => [(lo & ~0x38) | (t << 3), hi];
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((t) => outcome(3, type(t)))).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((t) => ([2, 3, 7].includes(t) ? 'misconfig' : `ok 0x${(m.hostFrame[5]! * 4096).toString(16)}`)));
+    expect(outcome(3, (lo, hi) => [lo | 0x40 | 0x80, hi])).toMatch(/^ok/);
+    // MAXPHYADDR is the processor's: with 52 bits, bit 40 is an address bit.
+    const wide = new NestedPaging(m.host, m.ept.eptp, { maxPhysAddr: 52 });
+    m.host.write32(entries[3]! + 4, 1 << 8);
+    expect(wide.translate(0x5abc, READ, false)).toBe(2 ** 40 + m.hostFrame[5]! * 4096);
+    expect(() => m.ept.translate(0x5abc, READ, false)).toThrow(EptMisconfig);
+    for (const bits of [35, 53, 40.5]) expect(() => new NestedPaging(m.host, 0, { maxPhysAddr: bits })).toThrow(new RangeError(`maxPhysAddr must be an integer from 36 to 52, got ${bits}`));
   });
 });
