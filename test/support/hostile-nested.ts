@@ -306,7 +306,7 @@ export function runHostileNested(options: { pae: boolean; steps: number; seed: n
         cr0(CR0_PE | CR0_PG | CR0_WP);
         return;
       }
-      if (chance(0.3)) return cr0(CR0_PE);
+      if (chance(0.5)) return cr0(CR0_PE);
       cr0(CR0_PE | CR0_PG | (chance(0.5) ? CR0_WP : 0));
     }],
     // With paging off, the Guest pokes at its memory directly: its tables too.
