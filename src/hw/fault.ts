@@ -46,9 +46,10 @@ export class PageFault extends Error {
 }
 
 /**
- * A general-protection fault (#GP, vector 13). Paging raises it for a
- * non-canonical IA-32e address and for a PAE PDPTE with reserved bits when
- * CR3 is loaded.
+ * A general-protection fault (#GP, vector 13). The MMU raises it for a
+ * non-canonical IA-32e address, a word running past 4 GiB outside IA-32e
+ * mode, a PAE PDPTE with reserved bits when CR3 is loaded, and a control
+ * register or EFER value the processor refuses.
  */
 export class GeneralProtectionFault extends Error {
   readonly vector = 13;

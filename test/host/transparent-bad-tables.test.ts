@@ -7,7 +7,7 @@
  * on, which is only a number until paging uses it.
  */
 import { describe, expect, test } from 'vitest';
-import { CR0_PE, CR0_PG, CR0_WP } from '../../src/hw/mmu.ts';
+import { CR0_NW, CR0_PE, CR0_PG, CR0_WP } from '../../src/hw/mmu.ts';
 import { PTE_P, PTE_PS } from '../../src/hw/pte.ts';
 import { GuestKilled } from '../../src/host/lguest.ts';
 import { guestWriteCr0, guestWriteCr3 } from '../../src/host/transparent/exits.ts';
@@ -77,6 +77,13 @@ describe('CR3 and the PDPT at the edge of Guest memory', () => {
     const out = smallGuest({ pae: true });
     expect(() => guestWriteCr3(out.vm, LIMIT * 4096)).toThrow(GuestKilled);
     expect(out.vm.dead).toBe("bad CR3 (CR3 0x40000): it names memory at 0x40000, outside the Guest's");
+  });
+
+  test('a CR0 the processor refuses (NW without CD) kills the Guest, and is not blamed on a PDPT entry', () => {
+    const vm = createVm({ pages: 64 });
+    guestWriteCr3(vm, PDIR);
+    expect(() => guestWriteCr0(vm, CR0_PE | CR0_PG | CR0_WP | CR0_NW)).toThrow(GuestKilled);
+    expect(vm.dead).toBe('refused by the processor (paging on): #GP(0): CR0.NW=1 requires CR0.CD=1');
   });
 
   test('PAE: an address space the Host has seen finds its root entries again at every CR3 load: no exit to use them', () => {
