@@ -114,6 +114,7 @@ describe("the Host's entries", () => {
     m.host.write32(entries[3]! + 4, 1 << 8);
     expect(wide.translate(0x5abc, READ, false)).toBe(2 ** 40 + m.hostFrame[5]! * 4096);
     expect(() => m.ept.translate(0x5abc, READ, false)).toThrow(EptMisconfig);
+    expect(() => new NestedPaging(m.host, 0, { maxPhysAddr: 36 })).not.toThrow();
     for (const bits of [35, 53, 40.5]) expect(() => new NestedPaging(m.host, 0, { maxPhysAddr: bits })).toThrow(new RangeError(`maxPhysAddr must be an integer from 36 to 52, got ${bits}`));
   });
 });

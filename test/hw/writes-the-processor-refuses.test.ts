@@ -50,6 +50,9 @@ describe('MOV to CR4', () => {
       expect(mmu.cr4).toBe(CR4_PGE);
       expect(mmu.tlb.entries()).toEqual(was);
     }
+    // The reason names the value and the bits refused.
+    const { mmu: one } = machine32();
+    expect(gpOf(() => one.writeCr4(0x8000_0080)).reason).toBe('CR4 0x80000080 sets bits this processor reserves (0x80000000)');
     // Every bit the model has is accepted.
     const { mmu } = machine32();
     mmu.writeCr4(CR4_PSE | CR4_PGE | CR4_SMEP | CR4_SMAP);
@@ -75,7 +78,8 @@ describe('WRMSR to EFER', () => {
   claim('efer-reserved-bits-gp', () => {
     const { mmu } = machine32();
     // Bit 1, AMD's SVME (12), bit 31, a bit above 31, and a negative value: none is an Intel EFER bit.
-    for (const value of [1 << 1, 1 << 12, 0x8000_0000, 2 ** 40, -1, EFER_NXE | (1 << 9)]) {
+    // (A fraction, and numbers whose low 32 bits alone would pass, are refused too: they are not EFER values.)
+    for (const value of [1 << 1, 1 << 12, 0x8000_0000, 2 ** 40, 2 ** 32 + EFER_SCE, -(2 ** 32) + EFER_SCE, -1, 0.5, EFER_NXE | (1 << 9)]) {
       expect(gpOf(() => mmu.writeEfer(value)).reason).toMatch(/reserved/);
       expect(mmu.efer).toBe(0);
     }
@@ -96,7 +100,9 @@ describe('MOV to CR3 in IA-32e mode', () => {
       expect(mmu.cr3).toBe(pml4);
       expect(cachedPages(mmu)).toEqual([0xfffff]);
     }
-    // The highest page below MAXPHYADDR is a good CR3 (a walk from it reads memory that is not there: that is a later story).
+    // So are 0 and the highest page below MAXPHYADDR (a walk from it reads memory that is not there: that is a later story).
+    mmu.writeCr3(0);
+    expect(mmu.cr3).toBe(0);
     mmu.writeCr3(2 ** 40 - 4096);
     expect(mmu.cr3).toBe(2 ** 40 - 4096);
     // MAXPHYADDR is the processor's own: with 52 bits, 2^40 is a good CR3.
@@ -116,6 +122,12 @@ describe('INVLPG', () => {
     // ...but INVLPG of it does nothing at all, and drops no other page.
     for (const vaddr of [2 ** 47, -(2 ** 47) - 1, 0.5]) mmu.invlpg(vaddr);
     expect(cachedPages(mmu)).toEqual([0xfffff]);
+    // Outside IA-32e mode an address is 32 bits, however it is written: a negative int32 is the page near 4 GiB.
+    const m32 = machine32();
+    m32.space.map(0xffff_f000, 0x7000, PRW);
+    m32.mmu.physical(0xffff_f000, READ);
+    m32.mmu.invlpg(0xffff_f000 | 0);
+    expect(cachedPages(m32.mmu)).toEqual([]);
   });
 });
 
