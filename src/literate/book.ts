@@ -48,6 +48,8 @@ export interface Book {
   errors: SourceError[];
 }
 
+/** The containers a chapter may open: `::: claim id`, `::: beyond Title`, `::: exercise id`. */
+const CONTAINER_OPEN = /^:::\s*(claim|beyond|exercise)\b/;
 const CHAPTER_FILE = /^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$/;
 
 /** Plugins every build of the book uses; the site adds highlighting and layout on top. */
@@ -121,6 +123,14 @@ export function loadBook(root: string, options: LoadOptions = {}): Book {
     const env = newChapterEnv(path);
     const tokens = markdown.parse(body, env);
     errors.push(...env.errors);
+    // A container closes only on a line of its own: `::: and more text` does not close it, and
+    // markdown-it lets it swallow every heading and paragraph after it, silently.
+    const bodyStart = text.split('\n').length - body.split('\n').length;
+    body.split('\n').forEach((l, i) => {
+      if (/^:::/.test(l) && !/^:::\s*$/.test(l) && !CONTAINER_OPEN.test(l)) {
+        errors.push({ file: path, line: bodyStart + i + 1, message: `"${l.slice(0, 40)}": a container closes with ::: alone on its line, and opens with ::: claim, ::: beyond or ::: exercise` });
+      }
+    });
     const chapter: Chapter = {
       path, number: Number(m[1]), slug: m[2]!, title: String(fm['title'] ?? m[2]), part: (fm['part'] as Part) ?? 'appendix',
       source: body, tokens, env,

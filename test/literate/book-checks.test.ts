@@ -65,6 +65,13 @@ describe('each check fires on a broken book', () => {
     expect(errorsOf(root)).toContain(`chapters/01-walk.md:${at}: unknown figure "no-such-figure" (figures: ${Object.keys(FIGURES).join(', ')})`);
   });
 
+  test('a container closed with text after its ::: is reported at its line (markdown-it would leave it open)', () => {
+    const root = brokenBook({ 'chapters/01-walk.md': (t) => `${t}\n::: beyond Our own\nWe do more.\n::: and more prose\n\n## A heading it would swallow\n` });
+    const at = readFileSync(join(root, 'chapters/01-walk.md'), 'utf8').split('\n').indexOf('::: and more prose') + 1;
+    expect(errorsOf(root)).toContain(`chapters/01-walk.md:${at}: "::: and more prose": a container closes with ::: alone on its line, and opens with ::: claim, ::: beyond or ::: exercise`);
+    expect(errorsOf(root).filter((e) => e.includes('a container closes'))).toHaveLength(1);
+  });
+
   test('a "Beyond lguest" callout without a title is reported at its line', () => {
     const root = brokenBook({ 'chapters/01-walk.md': (t) => `${t}\n::: beyond\nWe do more.\n:::\n` });
     const lines = readFileSync(join(root, 'chapters/01-walk.md'), 'utf8').split('\n');
