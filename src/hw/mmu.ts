@@ -201,7 +201,7 @@ export class Mmu implements WalkMachine {
     const wasPaging = (this._cr0 & CR0_PG) !== 0;
     const paging = (value & CR0_PG) !== 0;
     if (paging && !(value & CR0_PE)) throw new GeneralProtectionFault('CR0.PG=1 requires CR0.PE=1');
-    // The other invalid combination the SDM names for MOV to CR0: no-write-through with the cache enabled.
+    // Another invalid combination the SDM gives for MOV to CR0: no-write-through with the cache enabled.
     if (value & CR0_NW && !(value & CR0_CD)) throw new GeneralProtectionFault('CR0.NW=1 requires CR0.CD=1');
     let efer = this._efer;
     if (paging && !wasPaging && efer & EFER_LME) {
@@ -559,8 +559,9 @@ export class Mmu implements WalkMachine {
    */
   private splitAddresses(vaddr: number, size: number, kind: AccessKind): number[] {
     // Outside IA-32e mode a linear address is 32 bits, and the flat segment
-    // ends at 4 GiB: an operand that runs past its limit must raise #GP
-    // (SDM 5.3), before any page is translated. It never wraps to 0.
+    // ends at 4 GiB. At that limit the SDM (5.3) lets a processor raise #GP
+    // or not (and wrap to 0); ours always raises it, before any page is
+    // translated: a fault that is always the same, and never a walk of page 0.
     if (this._mode !== 'ia32e' && vaddr + size > 2 ** 32) {
       throw new GeneralProtectionFault(`${size}-byte access at 0x${vaddr.toString(16)} runs past the 4 GiB segment limit`);
     }

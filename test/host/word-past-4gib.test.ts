@@ -1,8 +1,8 @@
 /*
- * A Guest word that runs past 4 GiB (a read at 0xffff_fffe): on bare
- * hardware with flat 32-bit segments it passes the segment limit and the
- * processor raises #GP(0) (SDM 5.3) before any page is translated; it never
- * wraps to address 0. Our Guests have no #GP handler, so every Host kills
+ * A Guest word that runs past 4 GiB (a read at 0xffff_fffe): with flat
+ * 32-bit segments it passes the segment limit, and our processor raises
+ * #GP(0) before any page is translated (SDM 5.3 lets a real one fault or
+ * wrap; this model always faults, chapter 3). Our Guests have no #GP handler, so every Host kills
  * the Guest with that reason; none lets a plain error out, and none reads
  * page 0 in its place.
  */

@@ -1,7 +1,8 @@
 // What the processor refuses outright, with #GP rather than a page fault or
 // a silent "yes": control-register values the SDM calls invalid or reserved
 // (MOV to CR0/CR3/CR4, WRMSR to EFER), and a word that runs past the 4 GiB
-// segment limit outside IA-32e mode (SDM 5.3). Each refusal changes nothing.
+// segment limit outside IA-32e mode (where SDM 5.3 lets a processor fault
+// or wrap; this model always faults). Each refusal changes nothing.
 // INVLPG of a non-canonical address is the exception: a NOP, not a #GP.
 import { describe, expect, test } from 'vitest';
 import { GeneralProtectionFault } from '../../src/hw/fault.ts';
