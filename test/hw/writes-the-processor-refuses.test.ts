@@ -71,7 +71,9 @@ describe('MOV to CR0', () => {
     expect(mmu.cr0).toBe((was | CR0_CD | CR0_NW) >>> 0);
     // Paging off too: the combination is invalid whatever else CR0 holds.
     const off = new Mmu(new PhysicalMemory(1 << 16));
+    const offWas = off.cr0;
     expect(gpOf(() => off.writeCr0(CR0_PE | CR0_NW)).reason).toBe('CR0.NW=1 requires CR0.CD=1');
+    expect(off.cr0).toBe(offWas);
   });
 });
 
