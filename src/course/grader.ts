@@ -209,6 +209,19 @@ export async function runBundles(codes: string[], limits: SandboxLimits, expecte
   return runs;
 }
 
+/** Run `fn` over `items`, `width` at a time, keeping order. */
+async function mapLimit<T, R>(items: T[], width: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  }));
+  return out;
+}
+
 export interface GradeOptions {
   limits: SandboxLimits;
   /**
@@ -407,8 +420,7 @@ const COURSE_BATCH = 8;
  * order), in the lanes: the runs waiting when a lane comes free share its
  * sandbox, a fair share each (up to COURSE_BATCH), one after another, rather
  * than each starting Node afresh. Never a student's answer: that is a
- * sandbox of its own (runBundle). A student's self-check shares them too:
- * there every bundle is the student's own code, on their own machine.
+ * sandbox of its own (runBundle).
  */
 class CourseRunner {
   private readonly waiting: { code: string; done: (r: Promise<ExerciseRun>) => void }[] = [];
@@ -576,14 +588,12 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
     }
   };
   walk('src');
-  // The exercises' bundles share sandboxes, one after another, as many at once as grading allows
-  // (see GradeOptions.parallel): every bundle here is the student's own code, graded by no one.
-  const runner = new CourseRunner(new Lanes(networkCut() ? options.parallel : 1), options.limits);
-  const perExercise = await Promise.all(exercises.map(async (e) => {
+  // Each exercise in its own sandbox, as many at once as grading allows (see GradeOptions.parallel).
+  const perExercise = await mapLimit(exercises, networkCut() ? options.parallel : 1, async (e) => {
     const files = exerciseTestFiles(dir, e.id).filter((f) => f.includes('.public.'));
     if (!files.length) return [];
     const bundle = await bundleTests(dir, files, new Map());
-    const run: ExerciseRun = isBundleError(bundle) ? { bundleError: bundle, results: new Map() } : { ...(await runner.run(bundle.code)), map: bundle.map };
+    const run: ExerciseRun = isBundleError(bundle) ? { bundleError: bundle, results: new Map() } : { ...(await runBundle(bundle.code, options.limits, null)), map: bundle.map };
     const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: [], limits: options.limits };
     const loaded = run.loaded ?? [{ exercise: e.id, name: `the tests of ${e.id}`, hidden: false, points: e.points }];
     return loaded.map((t, index) => {
@@ -591,7 +601,7 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
       const test: CourseTest = { ...t, index, checks: seen.map((s) => ({ kind: s.kind, label: s.label })), reference: [] };
       return verdict(test, seen.map((s) => s.expected), c);
     });
-  }));
+  });
   const outcomes = perExercise.flat();
   return { student, outcomes, score: sum(outcomes.map((t) => t.score)), max: sum(outcomes.map((t) => t.points)) };
 }
