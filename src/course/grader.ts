@@ -597,7 +597,14 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
     const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: [], limits: options.limits };
     const loaded = run.loaded ?? [{ exercise: e.id, name: `the tests of ${e.id}`, hidden: false, points: e.points }];
     return loaded.map((t, index) => {
-      const seen = run.results.get(index)?.record?.seen ?? [];
+      const record = run.results.get(index)?.record;
+      const seen = record?.seen ?? [];
+      // With no reference run to count against, a test that ran to its end and made no check at all
+      // would pass; every test of the course makes at least one, so something in the student's code
+      // kept them from being recorded (a global it replaced), and that is no pass.
+      if (record && !record.error && !seen.length) {
+        return { exercise: t.exercise, name: t.name, hidden: t.hidden, points: t.points, score: 0, status: 'FAIL' as const, message: 'made no checks, where every test makes at least one: does your code change something global (a prototype, Math)?', where: answerPlace(answers, e.id) };
+      }
       const test: CourseTest = { ...t, index, checks: seen.map((s) => ({ kind: s.kind, label: s.label })), reference: [] };
       return verdict(test, seen.map((s) => s.expected), c);
     });
