@@ -18,9 +18,12 @@ export type View = 'student' | 'instructor' | 'full';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Where the book explains an exercise, as a site link. */
+/**
+ * Where the book explains an exercise: the chapter's file, which the handout
+ * carries, and its page and anchor on the site, which the handout does not.
+ */
 export function chapterLink(e: Exercise): string {
-  return `${e.chapter.replace(/^chapters\//, '').replace(/\.md$/, '.html')}#${e.id}`;
+  return `${e.chapter} (on the site: ${e.chapter.replace(/^chapters\//, '').replace(/\.md$/, '.html')}#${e.id})`;
 }
 
 /** The lines under a test that did not pass. */

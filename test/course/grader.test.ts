@@ -149,7 +149,7 @@ describe('grading a class in one batch', () => {
       'expected 0x00009063 P|RW|A|D',
       'actual   0x00009023 P|RW|A',
       `at       src/hw/walk-32.ts:${line} (your answer to ex04-walk)`,
-      'read     04-accessed-dirty.html#ex04-walk',
+      'read     chapters/04-accessed-dirty.md (on the site: 04-accessed-dirty.html#ex04-walk)',
     ].join('\n'));
     const thrown = results('throws').tests.find((x) => x.name.startsWith('ex08-demand-page: after a read fault'))!;
     expect(thrown.output).toMatch(/^ERROR\nthrew TypeError\nerror {4}TypeError: no idea what to do with 0x[0-9a-f]+\ncheck {4}the shadow PTE's P and RW after a user read\nat {7}src\/host\/gpte-to-spte\.ts:\d+ \(your answer to ex08-demand-page\)/);
