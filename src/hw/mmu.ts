@@ -5,7 +5,7 @@
  */
 import { PAGE_SHIFT, type PhysicalMemory } from './phys-memory.ts';
 import { GeneralProtectionFault, PageFault, type Access } from './fault.ts';
-import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI } from './pte.ts';
+import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_PS, PTE_RW, PTE_US, PTE_XD_HI, checkedMaxPhysAddr, reservedAddressBits } from './pte.ts';
 import { FETCH, R_G, R_D, R_XD, READ, WRITE, accessPolicy, denialReason, type AccessKind, type AccessPolicy, type PrivilegeState } from './rights.ts';
 import { Meta, Row, Tlb } from './tlb.ts';
 import { WalkResult, type WalkMachine, type WalkStep } from './walk.ts';
@@ -50,8 +50,7 @@ export interface MmuOptions {
   tlbSize?: number;
   /**
    * MAXPHYADDR: physical-address bits above it are reserved in entries. 40,
-   * as QEMU's TCG reports; anything from 36 (the least a processor with PAE
-   * reports) to 52 (the most the SDM allows).
+   * as QEMU's TCG reports; anything from 36 to 52 (checkedMaxPhysAddr).
    */
   maxPhysAddr?: number;
   /**
@@ -59,15 +58,6 @@ export interface MmuOptions {
    * miss runs the full walk: the reference the fast path is tested against.
    */
   fastMisses?: boolean;
-}
-/**
- * MAXPHYADDR as the SDM bounds it (4.1.4): at most 52, and at least 36 on
- * any processor with PAE. Outside that, the reserved-bit masks make no sense
- * (20 would reserve address bits a 4 GiB machine uses; 60 none at all).
- */
-function checkedMaxPhysAddr(bits: number): number {
-  if (!Number.isInteger(bits) || bits < 36 || bits > 52) throw new RangeError(`maxPhysAddr must be an integer from 36 to 52, got ${bits}`);
-  return bits;
 }
 // #endregion HW-control-registers
 
@@ -636,11 +626,8 @@ export class Mmu implements WalkMachine {
 
   /** Reserved high-word bits of eight-byte entries: 62:M under PAE, 51:M under IA-32e, and 63 without NXE. */
   private reservedHiFor(mode: PagingMode): number {
-    const top = mode === 'ia32e' ? 52 : 63;
-    let mask = 0;
-    for (let bit = this.maxPhysAddr; bit < top; bit++) mask |= 1 << (bit - 32);
-    if (!(this._efer & EFER_NXE)) mask |= 1 << 31;
-    return mask >>> 0;
+    const mask = reservedAddressBits(this.maxPhysAddr, mode === 'ia32e' ? 52 : 63);
+    return (this._efer & EFER_NXE ? mask : mask | PTE_XD_HI) >>> 0;
   }
 
   /** Re-derive everything that depends on control registers and privilege. */

@@ -8,6 +8,7 @@
  * always did. A miss costs a walk of walks.
  */
 import type { PhysicalMemory } from './phys-memory.ts';
+import { checkedMaxPhysAddr, reservedAddressBits } from './pte.ts';
 import { R_D, R_RW, R_US, R_XD, READ, WRITE, type AccessKind } from './rights.ts';
 import type { WalkMachine, WalkMemory, WalkResult } from './walk.ts';
 
@@ -153,9 +154,7 @@ export class NestedPaging {
 
   constructor(readonly memory: PhysicalMemory, public eptp: number, options: NestedOptions = {}) {
     const size = options.walkCache ?? 0;
-    const m = options.maxPhysAddr ?? 40;
-    if (!Number.isInteger(m) || m < 36 || m > 52) throw new RangeError(`maxPhysAddr must be an integer from 36 to 52, got ${m}`);
-    this.reservedHi = (0x000f_ffff & ~(2 ** (m - 32) - 1)) >>> 0;
+    this.reservedHi = reservedAddressBits(checkedMaxPhysAddr(options.maxPhysAddr ?? 40), 52);
     this.cacheTag = new Float64Array(size).fill(-1);
     this.cacheBase = new Float64Array(size);
     this.cacheRights = new Uint8Array(size);

@@ -79,3 +79,24 @@ export function splitPae(vaddr: number): SplitPae {
   return { pdpte: vaddr >>> 30, pde: (vaddr >>> 21) & 0x1ff, pte: (vaddr >>> 12) & 0x1ff, offset: vaddr & 0xfff };
 }
 // #endregion HW-address-split
+
+// #region HW-maxphyaddr
+/**
+ * MAXPHYADDR, the number of physical-address bits a processor implements.
+ * The SDM caps it at 52; the floor of 36 is our choice (the SDM names 36 as
+ * what a PAE processor without the CPUID leaf that reports it has). Outside
+ * that the reserved-bit masks make no sense: 20 would reserve address bits
+ * our Guests use, 60 none at all. The MMU and nested paging both take it.
+ */
+export function checkedMaxPhysAddr(bits: number): number {
+  if (!Number.isInteger(bits) || bits < 36 || bits > 52) throw new RangeError(`maxPhysAddr must be an integer from 36 to 52, got ${bits}`);
+  return bits;
+}
+
+/** The bits of an eight-byte entry's high word from MAXPHYADDR up to bit `top` − 1: address bits no frame can have, so reserved. */
+export function reservedAddressBits(maxPhysAddr: number, top: number): number {
+  let mask = 0;
+  for (let bit = maxPhysAddr; bit < top; bit++) mask |= 1 << (bit - 32);
+  return mask >>> 0;
+}
+// #endregion HW-maxphyaddr
