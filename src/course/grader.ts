@@ -209,19 +209,6 @@ export async function runBundles(codes: string[], limits: SandboxLimits, expecte
   return runs;
 }
 
-/** Run `fn` over `items`, `width` at a time, keeping order. */
-async function mapLimit<T, R>(items: T[], width: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
-  return out;
-}
-
 export interface GradeOptions {
   limits: SandboxLimits;
   /**
@@ -589,7 +576,8 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
   };
   walk('src');
   // Each exercise in its own sandbox, as many at once as grading allows (see GradeOptions.parallel).
-  const perExercise = await mapLimit(exercises, networkCut() ? options.parallel : 1, async (e) => {
+  const lanes = new Lanes(networkCut() ? options.parallel : 1);
+  const perExercise = await Promise.all(exercises.map((e) => lanes.run(async () => {
     const files = exerciseTestFiles(dir, e.id).filter((f) => f.includes('.public.'));
     if (!files.length) return [];
     const bundle = await bundleTests(dir, files, new Map());
@@ -608,7 +596,7 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
       const test: CourseTest = { ...t, index, checks: seen.map((s) => ({ kind: s.kind, label: s.label })), reference: [] };
       return verdict(test, seen.map((s) => s.expected), c);
     });
-  });
+  })));
   const outcomes = perExercise.flat();
   return { student, outcomes, score: sum(outcomes.map((t) => t.score)), max: sum(outcomes.map((t) => t.points)) };
 }
