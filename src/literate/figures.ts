@@ -14,7 +14,7 @@ import type MarkdownIt from 'markdown-it';
 import { FIGURES, type FigureOutput } from '../figures/registry.ts';
 import { digestFiles, memo, memoKey } from './cache.ts';
 import type { ChapterEnv } from './weave.ts';
-import { FIGURE_ENTRY, runInWorker, withBundles } from './workers.ts';
+import { batchedByTurn, FIGURE_ENTRY, runInWorker, withBundles } from './workers.ts';
 
 const INFO = /^figure\s+(\S+)\s*$/;
 
@@ -44,19 +44,11 @@ export async function drawFigures(root: string, names: Iterable<string>): Promis
   await withBundles([FIGURE_ENTRY], async (bundles) => {
     const b = bundles.get(FIGURE_ENTRY.name)!;
     if ('error' in b) throw new Error(`the figures do not compile: ${b.error}`);
-    // Each figure's memo asks for it to be drawn (all in the same turn, see memo); one worker then draws them all.
-    let asked: { name: string; done: (r: { output?: FigureOutput; error?: string }) => void }[] = [];
-    const draw = (name: string) => new Promise<{ output?: FigureOutput; error?: string }>((done) => {
-      if (!asked.length) {
-        setImmediate(async () => {
-          const batch = asked;
-          asked = [];
-          const ran = await runInWorker<{ output?: FigureOutput; error?: string }[]>(b.file, { names: batch.map((a) => a.name), root });
-          cpu += ran.cpu;
-          batch.forEach((a, i) => a.done(ran.message?.[i] ?? { error: ran.error ?? 'it returned nothing' }));
-        });
-      }
-      asked.push({ name, done });
+    // Each figure's memo asks for it to be drawn (all in the same turn); one worker then draws them all.
+    const draw = batchedByTurn<string, { output?: FigureOutput; error?: string }>(async (batch) => {
+      const ran = await runInWorker<{ output?: FigureOutput; error?: string }[]>(b.file, { names: batch.map((a) => a.item), root });
+      cpu += ran.cpu;
+      batch.forEach((a, i) => a.done(ran.message?.[i] ?? { error: ran.error ?? 'it returned nothing' }));
     });
     await Promise.all(wanted.map(async (name) => {
       const r = await memo(memoKey('figure', name, b.code, data), async () => {

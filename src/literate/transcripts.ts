@@ -12,7 +12,7 @@ import type MarkdownIt from 'markdown-it';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestFiles, memo, memoKey } from './cache.ts';
-import { runAllInWorker, runInWorker, withBundles } from './workers.ts';
+import { batchedByTurn, runAllInWorker, runInWorker, withBundles } from './workers.ts';
 import type { SourceError } from './regions.ts';
 import type { ChapterEnv } from './weave.ts';
 
@@ -77,30 +77,23 @@ export async function checkTranscripts(root: string, checks: TranscriptCheck[], 
     const out = new Map<string, { stdout?: string; error?: string }>();
     // Each example's memo asks for it to be run (all in the same turn, see memo); the ones asked for then run
     // together, one after another in each of `parallel` workers, and any that did not end as it would alone runs alone.
-    let asked: { file: string; done: (r: { stdout: string; error?: string }) => void }[] = [];
+    type Asked = { item: string; done: (r: { stdout: string; error?: string }) => void };
     const alone = async (file: string) => {
       const ran = await runInWorker(file);
       spent.cpu += ran.cpu;
       return { stdout: ran.stdout, ...(ran.error ? { error: ran.error } : {}) };
     };
-    const runLane = async (lane: typeof asked) => {
-      const { runs, cpu } = await runAllInWorker(lane.map((a) => a.file));
+    const runLane = async (lane: Asked[]) => {
+      const { runs, cpu } = await runAllInWorker(lane.map((a) => a.item));
       spent.cpu += cpu;
       for (const [i, a] of lane.entries()) {
         const r = runs[i];
-        a.done(r?.settled ? { stdout: r.stdout } : await alone(a.file));
+        a.done(r?.settled ? { stdout: r.stdout } : await alone(a.item));
       }
     };
-    const run = (file: string) => new Promise<{ stdout: string; error?: string }>((done) => {
-      if (!asked.length) {
-        setImmediate(() => {
-          const all = asked;
-          asked = [];
-          const lanes = Array.from({ length: Math.min(parallel, all.length) }, (_, l) => all.filter((_a, i) => i % parallel === l));
-          void Promise.all(lanes.map(runLane));
-        });
-      }
-      asked.push({ file, done });
+    const run = batchedByTurn<string, { stdout: string; error?: string }>((all) => {
+      const lanes = Array.from({ length: Math.min(parallel, all.length) }, (_, l) => all.filter((_a, i) => i % parallel === l));
+      void Promise.all(lanes.map(runLane));
     });
     await Promise.all(examples.map(async (e) => {
       const b = bundles.get(e)!;

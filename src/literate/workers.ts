@@ -220,6 +220,26 @@ export function runInWorker<T>(file: string, workerData?: unknown): Promise<Ran<
 }
 
 /**
+ * Gather the calls made in one turn into one batch. The callers are memos
+ * (see cache.ts's memo), each asking for its own item once it knows the
+ * item is not remembered, all in the same turn; on the next turn `runBatch`
+ * gets every item asked for, each with the `done` that answers its caller.
+ */
+export function batchedByTurn<T, R>(runBatch: (batch: { item: T; done: (r: R) => void }[]) => void | Promise<void>): (item: T) => Promise<R> {
+  let asked: { item: T; done: (r: R) => void }[] = [];
+  return (item) => new Promise<R>((done) => {
+    if (!asked.length) {
+      setImmediate(() => {
+        const batch = asked;
+        asked = [];
+        void runBatch(batch);
+      });
+    }
+    asked.push({ item, done });
+  });
+}
+
+/**
  * Run the bundles one after another in one worker (a worker's start costs
  * about 0.09 s of processor time, more than most examples take to run). A
  * program whose run is not `settled`, or that the worker never got to, is
