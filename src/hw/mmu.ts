@@ -548,17 +548,24 @@ export class Mmu implements WalkMachine {
    * before any byte moves; a fault on either is reported at its own address.
    */
   private splitAddresses(vaddr: number, size: number, kind: AccessKind): number[] {
-    // Outside IA-32e mode a linear address is 32 bits, and the flat segment
-    // ends at 4 GiB. At that limit the SDM (5.3) lets a processor raise #GP
-    // or not (and wrap to 0); ours always raises it, before any page is
-    // translated: a fault that is always the same, and never a walk of page 0.
-    if (this._mode !== 'ia32e' && vaddr + size > 2 ** 32) {
-      throw new GeneralProtectionFault(`${size}-byte access at 0x${vaddr.toString(16)} runs past the 4 GiB segment limit`);
-    }
+    const gp = this._mode === 'ia32e' ? undefined : Mmu.segmentLimitFault(vaddr, size);
+    if (gp) throw gp;
     const first = this.physicalOrFault(vaddr, kind);
     const nextPage = vaddr - (vaddr & 0xfff) + 4096;
     const second = this.physicalOrFault(nextPage, kind);
     return Array.from({ length: size }, (_, i) => (vaddr + i < nextPage ? first + i : second + (vaddr + i - nextPage)));
+  }
+
+  /**
+   * Outside IA-32e mode a linear address is 32 bits, and the flat segment
+   * ends at 4 GiB. At that limit the SDM (5.3) lets a processor raise #GP
+   * or not (and wrap to 0); ours always raises it, before any page is
+   * translated: a fault that is always the same, and never a walk of page 0.
+   * Public, so that a Host that splits a word itself asks the same question.
+   */
+  static segmentLimitFault(vaddr: number, size: number): GeneralProtectionFault | undefined {
+    if (vaddr + size <= 2 ** 32) return undefined;
+    return new GeneralProtectionFault(`${size}-byte access at 0x${vaddr.toString(16)} runs past the 4 GiB segment limit`);
   }
 
   private readSplit(vaddr: number, size: number, kind: AccessKind): number {

@@ -2,6 +2,7 @@
  * Running the Guest: one access at a time on the shadows, with every page
  * fault a VM exit the Host handles.
  */
+import { Mmu } from '../../hw/mmu.ts';
 import { WRITE, type AccessKind } from '../../hw/rights.ts';
 import { GuestKilled } from '../lguest.ts';
 import { emulateWrite } from './emulate.ts';
@@ -78,8 +79,9 @@ function physicalAccess(vm: Vm, kind: AccessKind, gpa: number, value: number): n
  * host frame, or to the Host's emulation if it lands in a page table.
  */
 function crossingAccess(vm: Vm, kind: AccessKind, vaddr: number, cpl: number, value: number): number {
-  // Past 4 GiB the word does not wrap to 0: it runs past the segment limit, #GP on bare hardware (SDM 5.3).
-  if (vaddr + 4 > 2 ** 32) killVm(vm, `#GP(0): 4-byte access at 0x${vaddr.toString(16)} runs past the 4 GiB segment limit`);
+  // Past 4 GiB the word does not wrap to 0: our processor raises #GP, and our Guest has no handler for it.
+  const gp = Mmu.segmentLimitFault(vaddr, 4);
+  if (gp) killVm(vm, gp.message);
   const first = 4096 - (vaddr & 0xfff);
   const parts = [{ va: vaddr, n: first }, { va: vaddr + first, n: 4 - first }];
   let where: { host: number } | { gpa: number } | undefined;
