@@ -62,7 +62,7 @@ export function entryLifeFigure(): FigureOutput {
     os.switchTo(parent);
     os.read(buf);
   });
-  step('It writes: its own handler copies the page (through kmap_atomic again), and SET_PTE tells the Host the new entry, Accessed and Dirty, so it is mapped at once', () => os.write(buf, 2));
+  step('It writes: its handler copies the page (kmap_atomic again: a flush of everything), tells the Host the new entry, then flushes that page, which lguest\'s Guest does with SET_PTE 0; the retried store faults, and the Host maps the copy, Accessed and Dirty', () => os.write(buf, 2));
   step('The kernel writes through kmap_atomic: lguest\'s Guest can only say "flush everything"', () => os.kernelWrite(buf, 3));
   step('The next read rebuilds the entry, on demand, as at the start', () => os.read(buf));
   g.trace = null;
