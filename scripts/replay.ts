@@ -11,14 +11,13 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KmapMode } from '../src/guest/kernel.ts';
 import { guestPagesFor, replayFiles, scanTrace, type FileWorkload, type TraceFile } from '../src/workload/replay-files.ts';
-import type { World, WorkloadResult } from '../src/workload/replay.ts';
+import type { WorkloadResult } from '../src/workload/replay.ts';
 import { HOST_MODES } from '../src/workload/three-ways.ts';
 
 /** The Hosts a reader can pick (the chapter's three, and bare hardware to compare): a world and how the Guest's kmap_atomic tells it. */
 const LABELS: Record<string, string> = { native: 'bare hardware', lguest: "lguest, its kmap", 'lguest-fixed': 'lguest, kmap named', shadow: 'transparent shadow', nested: 'nested paging' };
-const HOSTS: Record<string, { world: World; kmapMode: KmapMode }> = { native: { world: 'native', kmapMode: 'set-pte' }, ...HOST_MODES };
+const HOSTS = HOST_MODES;
 
 function usage(message: string): never {
   console.error(`replay: ${message}`);

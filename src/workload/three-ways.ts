@@ -9,8 +9,9 @@ import { replay, traceMappings, type World, type WorkloadResult } from './replay
 import type { Trace } from './trace.ts';
 
 // #region G-three-ways
-/** The Hosts the chapter compares, by the names `npm run replay -- --host` takes. */
+/** The Hosts the chapter compares, and bare hardware to compare them with, by the names `npm run replay -- --host` takes. */
 export const HOST_MODES: Record<string, { world: World; kmapMode: KmapMode }> = {
+  native: { world: 'native', kmapMode: 'set-pte' },
   lguest: { world: 'lguest', kmapMode: 'set-pte' },
   'lguest-fixed': { world: 'lguest', kmapMode: 'set-pte-at' },
   shadow: { world: 'transparent', kmapMode: 'set-pte' },
