@@ -11,7 +11,7 @@ import { BOOT_PGDIR } from '../../src/guest/layout.ts';
 import { hypercall, LHCALL_FLUSH_TLB, LHCALL_SET_PMD_PAE, LHCALL_SET_PTE } from '../../src/host/hypercalls.ts';
 import { ptePtr } from '../../src/guest/kernel.ts';
 import { guestAccess, FAULTED } from '../../src/host/run.ts';
-import { PAE_SWITCHER_ADDR } from '../../src/host/switcher.ts';
+import { PAE_SWITCHER_ADDR, PAE_SWITCHER_PGD_INDEX, PAE_SWITCHER_PMD_INDEX } from '../../src/host/switcher.ts';
 import { SWITCHER_MAGIC } from '../../src/host/switcher.ts';
 import { claim } from '../support/claim.ts';
 
@@ -59,6 +59,23 @@ describe('PAE shadow paging', () => {
     expect(g.stats.clearAlls).toBeGreaterThan(clears);
     hypercall(g, LHCALL_SET_PMD_PAE, 0, 0);
     expect(g.stats.clearAlls).toBeGreaterThan(clears + 1);
+    // Every shadow is gone: below the Switcher no slot maps anything but the pinned kernel stack,
+    // and no Guest frame is held but the stack's.
+    const stack = Array.from({ length: g.stackPages }, (_, i) => ((g.esp1 - 1 - i * 4096) & ~0xfff) >>> 0);
+    const mapped: number[] = [];
+    const entry = (table: number, i: number) => g.memory.read32(table + i * 8);
+    for (const { pgdir } of g.pgdirs) {
+      if (!pgdir) continue;
+      for (let i = 0; i < PAE_SWITCHER_PGD_INDEX; i++) expect(entry(pgdir, i) & PTE_P, `PDPT entry ${i}`).toBe(0);
+      const pd = entry(pgdir, PAE_SWITCHER_PGD_INDEX) & ~0xfff;
+      for (let j = 0; j < PAE_SWITCHER_PMD_INDEX; j++) {
+        if (!(entry(pd, j) & PTE_P)) continue;
+        const pt = entry(pd, j) & ~0xfff;
+        for (let k = 0; k < 512; k++) if (entry(pt, k) & PTE_P) mapped.push(((PAE_SWITCHER_PGD_INDEX * 2 ** 30) + j * 2 ** 21 + k * 4096) >>> 0);
+      }
+    }
+    expect(mapped.sort()).toEqual([...stack].sort());
+    expect(g.pageRefs.size).toBe(g.stackPages);
     expect(os.read(buf)).toBe(1);
   });
 
