@@ -101,5 +101,12 @@ describe.each(WIDTHS)('a Guest cannot break the Host ($name)', ({ pae }) => {
     expect(t.g.pgdirs[t.g.cpuPgd]!.gpgdir).toBe(dir);
     expect(t.access('read', USER, 3)).toEqual({ ok: true, value: 0x5678 });
     expect(t.access('read', PAGE_OFFSET + dir, 1)).toEqual({ ok: true, value: t.read(dir) });
+    if (!pae) return;
+    // Under PAE the PDPT need only be 32-byte aligned: a copy of it 0x40 into its page is a table of its own.
+    const moved = dir + 0x40;
+    for (let i = 0; i < 32; i += 4) t.write(moved + i, t.read(dir + i));
+    hypercall(t.g, LHCALL_NEW_PGTABLE, moved | 0x18);
+    expect(t.g.pgdirs[t.g.cpuPgd]!.gpgdir).toBe(moved);
+    expect(t.access('read', USER, 3)).toEqual({ ok: true, value: 0x5678 });
   });
 });
