@@ -17,6 +17,8 @@ describe('large pages, PAE and long mode', () => {
     const on = machine32({ cr4: CR4_PSE });
     on.space.map4M(0x0040_0000, 0x0080_0000, PRW);
     expect(on.mmu.physical(0x0052_3456, READ)).toBe(0x0092_3456);
+    // Every bit of the 22-bit offset comes from the linear address, bit 21 too.
+    expect(on.mmu.physical(0x007f_fffc, READ)).toBe(0x00bf_fffc);
     // Without CR4.PSE the PS bit is ignored: the entry names a page table
     // (here frame 0x400), read like any other: empty, the walk finds no PTE...
     const off = machine32({ mb: 8 });
@@ -74,6 +76,8 @@ describe('large pages, PAE and long mode', () => {
     // 0xffff_ffff_8012_3456, written as a signed 48-bit number:
     const va = -(2 ** 31) + 0x12_3456;
     expect(mmu.physical(va, READ)).toBe(0x4012_3456);
+    // A 30-bit offset: bits 29:21 come from the linear address as well, not from a directory.
+    expect(mmu.physical(-(2 ** 31) + 0x3fed_cba8, READ)).toBe(0x7fed_cba8);
     expect(() => mmu.physical(2 ** 47, READ)).toThrow(GeneralProtectionFault);
   });
 
