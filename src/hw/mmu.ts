@@ -187,7 +187,7 @@ export class Mmu implements WalkMachine {
   // #region HW-mmu-control
   /** MOV to CR0. Turning paging on or off flushes the whole TLB; PG with EFER.LME enters IA-32e mode. */
   writeCr0(value: number): void {
-    value >>>= 0;
+    value = this.controlBits('CR0', value);
     const wasPaging = (this._cr0 & CR0_PG) !== 0;
     const paging = (value & CR0_PG) !== 0;
     if (paging && !(value & CR0_PE)) throw new GeneralProtectionFault('CR0.PG=1 requires CR0.PE=1');
@@ -229,7 +229,7 @@ export class Mmu implements WalkMachine {
    * processor may flush more), since it changes what a cached PS bit meant.
    */
   writeCr4(value: number): void {
-    value >>>= 0;
+    value = this.controlBits('CR4', value);
     if (value & ~CR4_SUPPORTED) throw new GeneralProtectionFault(`CR4 0x${value.toString(16)} sets bits this processor reserves (0x${((value & ~CR4_SUPPORTED) >>> 0).toString(16)})`);
     const changed = this._cr4 ^ value;
     if (this._efer & EFER_LMA && !(value & CR4_PAE)) throw new GeneralProtectionFault('cannot clear CR4.PAE in IA-32e mode');
@@ -238,6 +238,16 @@ export class Mmu implements WalkMachine {
     this._cr4 = value;
     if (changed & (CR4_PSE | CR4_PAE | CR4_PGE) || (changed & value & CR4_SMEP) !== 0) this.tlb.flushAll();
     this.recompute();
+  }
+
+  /**
+   * CR0 and CR4 are 64 bits in IA-32e mode, and bits 63:32 are reserved: a MOV
+   * that sets one must raise #GP, not lose it. A 32-bit value may come signed,
+   * as JavaScript's `|` makes it (CR0_PE | CR0_PG is negative).
+   */
+  private controlBits(name: string, value: number): number {
+    if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) throw new GeneralProtectionFault(`${name} ${value} sets bits 63:32, which are reserved`);
+    return value >>> 0;
   }
 
   /**

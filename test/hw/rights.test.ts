@@ -149,6 +149,16 @@ describe('rights', () => {
     expect(faultOf(() => without.mmu.read32(0x1000)).errorCode).toBe(PF_P | PF_RSVD);
     expect(faultOf(() => without.mmu.write32(0x1000, 1)).errorCode).toBe(PF_P | PF_W | PF_RSVD);
     expect(faultOf(() => without.mmu.fetch32(0x1000)).errorCode).toBe(PF_P | PF_RSVD);
+    // XD is the OR of every level's: set in the directory entry alone, it forbids fetches from every page below it
+    // (on the common-case miss path and in the full walk alike).
+    for (const fastMisses of [true, false]) {
+      const dirXd = machinePae((s) => {
+        s.map(0x1000, 0x7000, PRW);
+        s.memory.write32(s.pdeAddr(0x1000) + 4, s.memory.read32(s.pdeAddr(0x1000) + 4) | 0x8000_0000);
+      }, { nxe: true, mmu: { fastMisses } });
+      expect(dirXd.mmu.read32(0x1000)).toBe(0);
+      expect(faultOf(() => dirXd.mmu.fetch32(0x1000)).errorCode).toBe(PF_P | PF_ID);
+    }
   });
 
   claim('error-code-bits', () => {
