@@ -28,6 +28,28 @@ function prime(mmu: Mmu, pages: number[]): void {
   }
 }
 
+/**
+ * Long mode: a 4 KiB page under all four levels, and a 1 GiB page under two, with `bit` taken
+ * from one entry at a time (the PML4E, the PDPTE, the PDE, the leaf). Each entry alone must
+ * withhold the right; `check` sees the MMU with the page mapped at `va`.
+ */
+function everyIa32eLevel(bit: number, check: (mmu: Mmu, va: number, where: string) => void): void {
+  const va = 0x4000_1000;
+  for (const [leaf, depths] of [[3, [0, 1, 2, 3]], [1, [0, 1]]] as const) {
+    for (const depth of depths) {
+      const m = machineIn('ia32e', {
+        build: (b) => {
+          if (leaf === 3) b.map(va, 0x7000, PRWU);
+          else b.mapLarge(va, 1, 0x4000_0000, PRWU);
+          const at = b.entryAddr(va, depth);
+          b.memory.write32(at, b.memory.read32(at) & ~bit);
+        },
+      });
+      check(m.mmu, va, `${leaf === 3 ? '4 KiB' : '1 GiB'} page, ${['PML4E', 'PDPTE', 'PDE', 'PTE'][depth]} without it`);
+    }
+  }
+}
+
 describe('rights', () => {
   claim('user-needs-us-every-level', () => {
     // Either level may say supervisor, at either width: [PTE flags, PDE flags].
@@ -42,6 +64,13 @@ describe('rights', () => {
         expect(mmu.read8(0x1000)).toBe(0);
       }
     }
+    // And at each of long mode's levels, a 1 GiB page's own entry included.
+    everyIa32eLevel(PTE_US, (mmu, va, where) => {
+      mmu.setCpl(3);
+      expect(access(mmu, va, READ), where).toEqual({ fault: PF_P | PF_U });
+      mmu.setCpl(0);
+      expect(access(mmu, va, READ), where).toHaveProperty('paddr');
+    });
   });
 
   claim('write-needs-rw-every-level', () => {
@@ -56,6 +85,12 @@ describe('rights', () => {
         expect(faultOf(() => mmu.write8(0x1000, 1)).errorCode).toBe(PF_P | PF_W | PF_U);
       }
     }
+    // And at each of long mode's levels, a 1 GiB page's own entry included.
+    everyIa32eLevel(PTE_RW, (mmu, va, where) => {
+      mmu.setCpl(3);
+      expect(access(mmu, va, READ), where).toHaveProperty('paddr');
+      expect(access(mmu, va, WRITE), where).toEqual({ fault: PF_P | PF_W | PF_U });
+    });
   });
 
   claim('wp-supervisor-write', () => {
