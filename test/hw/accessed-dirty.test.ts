@@ -2,6 +2,8 @@ import { describe, expect } from 'vitest';
 import { PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US } from '../../src/hw/pte.ts';
 import { claim } from '../support/claim.ts';
 import { faultOf, machine32 } from '../support/machine.ts';
+import { access, machineIn, MODES } from '../support/modes.ts';
+import { WRITE } from '../../src/hw/rights.ts';
 
 const AD = PTE_A | PTE_D;
 
@@ -20,6 +22,17 @@ describe('Accessed and Dirty', () => {
     mmu.write8(0x1000, 1);
     expect(space.pde(0x1000) & AD).toBe(PTE_A);
     expect(space.pte(0x1000) & AD).toBe(AD);
+    // In every mode, on the common-case miss path and the full walk: Accessed all the way down, Dirty in the leaf alone.
+    for (const mode of MODES) {
+      for (const fastMisses of [true, false]) {
+        const m = machineIn(mode, { fastMisses, build: (b) => { b.map(0x1000, 0x7000, PTE_P | PTE_RW); } });
+        expect(access(m.mmu, 0x1000, WRITE)).toEqual({ paddr: 0x7000 });
+        const where = `${mode}, fast misses ${fastMisses ? 'on' : 'off'}`;
+        // (A PAE PDPTE has neither bit: the processor never writes one.)
+        for (let depth = mode === 'pae' ? 1 : 0; depth < m.levels - 1; depth++) expect(m.memory.read32(m.entryAddr(0x1000, depth)) & AD, `${where}, level ${depth}`).toBe(PTE_A);
+        expect(m.memory.read32(m.entryAddr(0x1000, m.levels - 1)) & AD, where).toBe(AD);
+      }
+    }
   });
 
   claim('rights-fault-accessed-upper-only', () => {

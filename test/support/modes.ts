@@ -41,6 +41,8 @@ export interface ModeOptions {
   cr4?: number;
   nxe?: boolean;
   tlbSize?: number;
+  /** The MMU's common-case miss path (on by default); off, every miss takes the full walk. */
+  fastMisses?: boolean;
   /** Build the tables before paging is turned on (PAE loads its PDPTEs then). */
   build?: (m: ModeMachine) => void;
 }
@@ -59,7 +61,7 @@ export function machineIn(mode: Mode, o: ModeOptions = {}): ModeMachine {
   const size = wide ? 8 : 4;
   const perTable = wide ? 512 : 1024;
   if (mode === 'pae') for (let i = 0; i < 4; i++) memory.write32(root + i * 8, frames.alloc() | PTE_P);
-  const mmu = new Mmu(memory, { tlbSize: o.tlbSize ?? 1024 });
+  const mmu = new Mmu(memory, { tlbSize: o.tlbSize ?? 1024, fastMisses: o.fastMisses ?? true });
 
   const entryAddr = (va: number, depth: number): number => {
     const u = va < 0 ? va + 2 ** 48 : va;
