@@ -48,6 +48,8 @@ describe('the two-level walk', () => {
     mmu.translate(0x1234, 'write', { apply: true });
     expect(memory.read32(pdeAt)).toBe((before.pde | PTE_A) >>> 0);
     expect(space.pte(0x1000)).toBe((before.pte | PTE_A | PTE_D) >>> 0);
+    // The story's "after", entry by entry, is what the applied walk wrote.
+    for (const s of r.steps) expect(memory.read32(s.entryAddr), s.level).toBe(Number(s.after & 0xffff_ffffn));
   });
 
   test('a page table entry beyond physical memory is a bus error, not a wrap', () => {
