@@ -70,10 +70,15 @@ describe('keeping shadows honest (H:400–H:470)', () => {
     expect(shadowPde(t.g, USER, bootSlot)).toBe(0);
     expect(shadowPte(t.g, USER)).not.toBe(0);
     expect(t.g.stats.shadowPagesFreed).toBe(freed + 1);
-    // And for the running one, the same.
+    // And for the running one, the same; and the processor forgets what it cached through the
+    // entry: the Guest moved its page to a new frame, and the next read sees the new frame.
+    const moved = t.frame();
+    t.write(moved, 0x5e7);
+    t.setPte(other, USER, moved | PRWU);
     hypercall(t.g, LHCALL_SET_PMD, other, USER >>> 22);
     expect(shadowPde(t.g, USER)).toBe(0);
     expect(t.g.stats.shadowPagesFreed).toBe(freed + 2);
+    expect(t.access('read', USER, 3)).toEqual({ ok: true, value: 0x5e7 });
     expect(() => hypercall(t.g, LHCALL_SET_PMD, BOOT_PGDIR, 1024)).toThrow('guest killed: attempt to set pgd 1024/1024');
   });
 
@@ -126,11 +131,18 @@ describe('keeping shadows honest (H:400–H:470)', () => {
     // FLUSH_TLB(0): the current shadow's user entries go, its kernel entries and the other shadows stay.
     const cached = dirs.filter((d) => slotOf(d) >= 0);
     expect(cached.length).toBeGreaterThanOrEqual(2);
+    // The Guest first moves one of its pages (just read, so cached), telling nobody: after the flush
+    // the processor must see the move.
+    expect(t.access('read', users[0]!, 3).ok).toBe(true);
+    const moved = t.frame();
+    t.write(moved, 0xf1a5);
+    t.setPte(dirs[2]!, users[0]!, moved | PRWU);
     hypercall(t.g, LHCALL_FLUSH_TLB, 0);
     for (const d of cached) {
       for (const u of users) expect(shadowPte(t.g, u, slotOf(d)) & PTE_P).toBe(d === dirs[2] ? 0 : PTE_P);
       for (const k of kernel) expect(shadowPte(t.g, k, slotOf(d)) & PTE_P).toBe(PTE_P);
     }
+    expect(t.access('read', users[0]!, 3)).toEqual({ ok: true, value: 0xf1a5 });
     // FLUSH_TLB(1): every entry of every slot goes (every shadow page given back), but the
     // Switcher and the stack, pinned again at once.
     hypercall(t.g, LHCALL_FLUSH_TLB, 1);
