@@ -37,6 +37,28 @@ describe('keeping shadows honest (H:400–H:470)', () => {
     }
   });
 
+  claim('host-set-pte-user-one-slot', () => {
+    const t = bootGuest();
+    // Two processes with the same user address mapped, both shadowed; the second runs.
+    const other = t.newPgdir();
+    t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
+    t.access('read', USER, 3);
+    hypercall(t.g, LHCALL_NEW_PGTABLE, other);
+    const mine = t.frame();
+    t.setPte(other, USER, mine | PRWU);
+    t.access('read', USER, 3);
+    const bootSlot = t.g.pgdirs.findIndex((p) => p.pgdir && p.gpgdir === BOOT_PGDIR);
+    expect(bootSlot).not.toBe(t.g.cpuPgd);
+    const running = shadowPte(t.g, USER);
+    // The first process's page moves to a new frame, told by SET_PTE for its own directory (Accessed: mapped at once).
+    const moved = t.frame();
+    const at = t.setPte(BOOT_PGDIR, USER, moved | PRWU | PTE_A | PTE_D);
+    hypercall(t.g, LHCALL_SET_PTE, BOOT_PGDIR, USER, t.read(at));
+    expect(shadowPte(t.g, USER, bootSlot) >>> 12).toBe((t.g.memBase + moved) / 4096);
+    expect(shadowPte(t.g, USER)).toBe(running);
+    expect(shadowPte(t.g, USER) >>> 12).toBe((t.g.memBase + mine) / 4096);
+  });
+
   claim('host-set-pte-accessed-only-read-only', () => {
     const t = bootGuest();
     t.setPte(BOOT_PGDIR, USER + 0x1000, t.frame() | PRWU);
