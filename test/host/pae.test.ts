@@ -42,6 +42,9 @@ describe('PAE shadow paging', () => {
     expect(guestAccess(g, READ, PAE_SWITCHER_ADDR, 1)).toBe(SWITCHER_MAGIC);
     expect(guestAccess(g, WRITE, PAE_SWITCHER_ADDR, 1, 0)).toBe(FAULTED);
     expect(guestAccess(g, READ, PAE_SWITCHER_ADDR, 3)).toBe(FAULTED);
+    // The registers page, the Switcher's second, is the one the kernel may write; its programs may not.
+    expect(guestAccess(g, WRITE, PAE_SWITCHER_ADDR + 0x1000, 1, 0)).toBe(0);
+    expect(guestAccess(g, WRITE, PAE_SWITCHER_ADDR + 0x1000, 3, 0)).toBe(FAULTED);
     // RESERVE_MEM: the Guest is told to keep out of the top 2 MiB.
     expect(os.pv.read32(0x1000 + 4)).toBe(2 << 20);
     // A Guest that makes us shadow something there is killed.
