@@ -12,7 +12,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_OPTIONS, Grader, type GradeOptions } from '../src/course/grader.ts';
-import { csv, formatReport, gradescopeResults, writeFeedback } from '../src/course/report.ts';
+import { classSummary, csv, formatReport, gradescopeResults, writeFeedback } from '../src/course/report.ts';
 import { confinement } from '../src/course/sandbox.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -77,6 +77,7 @@ if (batch) {
   }));
   if (csvFile) writeFileSync(csvFile, csv(graded, exercises));
   console.log(`graded ${graded.length} submissions${csvFile ? `; grades in ${csvFile}` : ''}${feedback ? `; feedback in ${join(feedback, '')}` : ''}`);
+  process.stdout.write(`\n${classSummary(graded, exercises)}`);
 } else {
   const started = Date.now();
   const g = await grader.gradeFolder(resolve(one!));

@@ -19,7 +19,7 @@ import { exerciseTestFiles, loadExercises as readCourseExercises, readCourse, TO
 import { DEFAULT_LIMITS, networkCut, runSandbox, type SandboxLimits, type StopReason, type TestRecord } from './sandbox.ts';
 import type { ThrownInfo } from './sandbox-child.ts';
 import { same, show, type Plain } from './show.ts';
-import { Refused, readSubmissionFile, surveySubmission } from './submission.ts';
+import { findSrc, Refused, readSubmissionFile, surveySubmission } from './submission.ts';
 
 // #region X-grader
 // unwoven: course tooling; the README's course section describes it.
@@ -410,6 +410,9 @@ function allFailed(course: Course, message: string): TestOutcome[] {
   return course.tests.map((t) => ({ exercise: t.exercise, name: t.name, hidden: t.hidden, points: t.points, score: 0, status: 'ERROR' as const, message }));
 }
 
+/** What a learning platform's download may hold in place of a student's folder. */
+const ARCHIVE = /\.(zip|tar|tgz|tar\.gz|tar\.xz|7z|rar)$/i;
+
 /** At most `width` sandboxes at once, however many submissions are being graded. */
 class Lanes {
   private busy = 0;
@@ -483,6 +486,12 @@ export class Grader {
     // An answer that is the reference solution, word for word, ran already.
     for (const [id, run] of runs) grader.cache.set(answerKey(id, course.blocks.filter((b) => b.id === id).map((b) => b.solution)), Promise.resolve(run));
     return grader;
+  }
+
+  /** A file every handout's src/ holds (the first exercise's), relative to src/: how an upload's src/ is known. */
+  srcMarker(): string {
+    const { course } = this;
+    return course.blocks.find((b) => b.id === course.exercises[0]!.id)!.file.replace(/^src\//, '');
   }
 
   /** The files of the course that hold answers. */
@@ -559,9 +568,13 @@ export class Grader {
     let files: Map<string, string>;
     try {
       const st = lstatSync(dir, { throwIfNoEntry: false });
+      if (st?.isFile() && ARCHIVE.test(dir)) throw new Refused(`${student}: is an archive, not a folder: unpack each upload into a folder of its own (unzip -d NAME NAME.zip), then grade again`);
       if (!st?.isDirectory()) throw new Refused(`${student}: ${st?.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder'}; a submission is a folder holding src/`);
-      const present = surveySubmission(dir);
-      files = new Map(this.answerFiles().filter((f) => present.has(f)).map((f) => [f, readSubmissionFile(dir, f)]));
+      // An upload as a learning platform hands it over may hold the whole handout folder: its src/ is
+      // graded wherever it is, as the Gradescope autograder finds it (links are never followed).
+      const at = lstatSync(join(dir, 'src'), { throwIfNoEntry: false }) ? dir : (findSrc(dir, this.srcMarker()) ?? dir);
+      const present = surveySubmission(at);
+      files = new Map(this.answerFiles().filter((f) => present.has(f)).map((f) => [f, readSubmissionFile(at, f)]));
     } catch (e) {
       const why = e instanceof Refused ? e.message : `the submission could not be read: ${(e as Error).message}`;
       return graded(student, this.course, allFailed(this.course, why), why);

@@ -114,6 +114,36 @@ export function csv(graded: Graded[], exercises: Exercise[]): string {
   return rows.join('\n') + '\n';
 }
 
+/**
+ * What a batch tells its instructor at the end: how many entries, how many
+ * refused (their rows say why), and over those graded the mean and median
+ * total, each exercise's mean and how many earned every point, and the tests
+ * the most submissions failed (hidden ones by name: this is the instructor's).
+ */
+export function classSummary(graded: Graded[], exercises: Exercise[], most = 5): string {
+  const ok = graded.filter((g) => !g.refused);
+  const max = sum(exercises.map((e) => e.points));
+  const mean = (xs: number[]) => (xs.length ? sum(xs) / xs.length : 0).toFixed(1);
+  const totals = ok.map((g) => g.score).sort((a, b) => a - b);
+  const median = totals.length ? (totals.length % 2 ? totals[totals.length >> 1]! : (totals[totals.length / 2 - 1]! + totals[totals.length / 2]!) / 2) : 0;
+  const out = [`class: ${graded.length} entries, ${graded.length - ok.length} refused; ${ok.length} graded: mean ${mean(totals)}/${max}, median ${median}, ${totals.filter((t) => t === max).length} with every point`];
+  const width = Math.max(...exercises.map((e) => e.id.length));
+  for (const e of exercises) {
+    const scores = ok.map((g) => sum(g.outcomes.filter((t) => t.exercise === e.id).map((t) => t.score)));
+    out.push(`  ${e.id.padEnd(width)}  ${`${mean(scores)}/${e.points}`.padStart(8)}  ${String(scores.filter((x) => x === e.points).length).padStart(3)} with every point`);
+  }
+  const failed = new Map<string, number>();
+  for (const g of ok) {
+    for (const t of g.outcomes.filter((x) => x.status !== 'PASS')) {
+      const key = `${t.exercise}: ${t.hidden ? '[hidden] ' : ''}${t.name}`;
+      failed.set(key, (failed.get(key) ?? 0) + 1);
+    }
+  }
+  const worst = [...failed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, most);
+  if (worst.length) out.push(`tests failed most (of the ${ok.length} graded):`, ...worst.map(([name, n]) => `  ${String(n).padStart(3)}  ${name}`));
+  return out.join('\n') + '\n';
+}
+
 /** The files for one graded submission in `dir`: the student's report and their results.json. */
 export function writeFeedback(dir: string, g: Graded, exercises: Exercise[], seconds: number, revealHidden = false): void {
   mkdirSync(dir, { recursive: true });

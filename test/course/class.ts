@@ -189,8 +189,12 @@ export function writeClass(dir: string, markerFile: string): { course: Course; n
     c.outside?.(at);
     c.layout?.(at);
   }
+  // Uploads as a learning platform hands them over: the whole handout folder inside the student's
+  // (the answers are the solution's, so their runs come from the session's cache), and an archive.
+  writeSubmission(course, join(dir, 'nested', 'lguest-journey-handout'), {}, 'solution');
+  writeFileSync(join(dir, 'zipped.zip'), 'PK\x03\x04');
   // Not submissions at all, which still get a row each.
   writeFileSync(join(dir, 'a-plain-file'), 'not a folder');
   mkdirSync(join(dir, 'no-src'));
-  return { course, names: [...Object.keys(honest), ...Object.keys(cheats(markerFile)), 'a-plain-file', 'no-src'].sort() };
+  return { course, names: [...Object.keys(honest), ...Object.keys(cheats(markerFile)), 'nested', 'zipped.zip', 'a-plain-file', 'no-src'].sort() };
 }
