@@ -393,7 +393,9 @@ function verdict(t: CourseTest, expected: Plain[], c: VerdictContext): TestOutco
     if (error.todo) return { ...base, status: 'FAIL', message: `stopped at the todo() of ${error.todo}, which this test also runs: do ${error.todo} first`, where };
     if (error.memory) return { ...base, status: 'ERROR', message: `memory: an allocation failed (cap ${c.limits.memoryMb} MiB)`, where };
     const name = IDENT.test(error.name) ? error.name : 'an error';
-    return { ...base, status: 'ERROR', message: `threw ${name}`, detail: filtered(`${name}: ${error.message}`, c.secrets), where, ...(doing ? { check: doing } : {}) };
+    // The student's own tree ran a helper they wrote above the function; the grader splices in the answer alone.
+    const outside = !c.own && name === 'ReferenceError' && / is not defined$/.test(error.message);
+    return { ...base, status: 'ERROR', message: outside ? 'threw ReferenceError: the grader takes only the lines between your markers, so a helper or import outside them is not there: write it inside' : `threw ${name}`, detail: filtered(`${name}: ${error.message}`, c.secrets), where, ...(doing ? { check: doing } : {}) };
   }
   if (seen.length !== expected.length) return { ...base, status: 'FAIL', message: `made ${seen.length} checks where the right code makes ${expected.length}`, where: answerPlace(c.answers, c.exercise) };
   return { ...base, status: 'PASS', score: t.points };

@@ -109,6 +109,7 @@ describe('grading a class in one batch', () => {
       course.exercises.forEach((e, i) => (e.id === id ? expect(got[i], `${n} in ${id}`).toBeLessThan(max[i]!) : expect(got[i], `${n} in ${e.id}`).toBe(max[i])));
     };
     only('throws', 'ex08-demand-page');
+    only('helper-outside', 'ex03-rights');
     // Every planted mistake, whole functions' among them (three wrong ex11 answers and ex04 without `>>> 0` once scored full marks).
     for (const [n, p] of Object.entries(PLANTS)) only(n, p.exercise);
   });
@@ -170,6 +171,8 @@ describe('grading a class in one batch', () => {
     ].join('\n'));
     const thrown = results('throws').tests.find((x) => x.name.startsWith('ex08-demand-page: after a read fault'))!;
     expect(thrown.output).toMatch(/^ERROR\nthrew TypeError\nerror {4}TypeError: no idea what to do with 0x[0-9a-f]+\ncheck {4}the shadow PTE's P and RW after a user read\nat {7}src\/host\/gpte-to-spte\.ts:\d+ \(your answer to ex08-demand-page\)/);
+    // A name the answer uses from outside its markers: the message says why it is not there.
+    expect(results('helper-outside').tests.find((x) => x.name.startsWith('ex03-rights:'))!.output).toMatch(/^ERROR\nthrew ReferenceError: the grader takes only the lines between your markers, so a helper or import outside them is not there: write it inside\nerror {4}ReferenceError: hasAll is not defined\n/);
     expect(results('syntax-error').tests.find((t) => t.name.startsWith('ex03-rights:'))!.output).toMatch(/^ERROR\nyour code does not compile: Unexpected ";"\nat {7}src\/hw\/rights\.ts:\d+ \(your answer to ex03-rights\)/);
   });
 
