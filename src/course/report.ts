@@ -144,11 +144,31 @@ export function classSummary(graded: Graded[], exercises: Exercise[], most = 5):
   return out.join('\n') + '\n';
 }
 
-/** The files for one graded submission in `dir`: the student's report and their results.json. */
-export function writeFeedback(dir: string, g: Graded, exercises: Exercise[], seconds: number, revealHidden = false): void {
+/** A student's folder name as a plain file name. */
+const plainName = (student: string) => student.replace(/[^\w.@-]/g, '_').replace(/^\.+/, '_');
+
+/**
+ * A feedback file name for each student, in the order given: the plain
+ * name, with -2, -3, … where an earlier student took it (two names that
+ * differ only in characters a file name cannot keep, or, for a
+ * case-insensitive disk, in case), so that no report overwrites another.
+ */
+export function feedbackNames(students: string[]): Map<string, string> {
+  const taken = new Set<string>();
+  const names = new Map<string, string>();
+  for (const s of students) {
+    const base = plainName(s);
+    let name = base;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base}-${n}`;
+    taken.add(name.toLowerCase());
+    names.set(s, name);
+  }
+  return names;
+}
+
+/** The files for one graded submission in `dir`: the student's report and their results.json, as `name` (see feedbackNames). */
+export function writeFeedback(dir: string, g: Graded, exercises: Exercise[], seconds: number, revealHidden = false, name = plainName(g.student)): void {
   mkdirSync(dir, { recursive: true });
-  // A folder name is the student's: keep it a plain file name here.
-  const name = g.student.replace(/[^\w.@-]/g, '_').replace(/^\.+/, '_');
   writeFileSync(join(dir, `${name}.txt`), formatReport(g, exercises, revealHidden ? 'full' : 'student'));
   writeFileSync(join(dir, `${name}.results.json`), JSON.stringify(gradescopeResults(g, exercises, seconds, revealHidden), null, 2) + '\n');
 }

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Exercise } from '../../src/course/course.ts';
 import type { Graded, TestOutcome } from '../../src/course/grader.ts';
-import { classSummary } from '../../src/course/report.ts';
+import { classSummary, feedbackNames } from '../../src/course/report.ts';
 
 const exercises = [
   { id: 'ex03-rights', title: 'rights', chapter: 'chapters/03-rights.md', points: 3 },
@@ -40,5 +40,12 @@ describe('the class summary', () => {
 
   test('a class with nothing graded says so, and divides by nothing', () => {
     expect(classSummary([student('gone', [false, false], false, 'gone: is not a folder')], exercises).split('\n')[0]).toBe('class: 1 entries, 1 refused; 0 graded: mean 0.0/5, median 0, 0 with every point');
+  });
+});
+
+describe('feedback file names', () => {
+  test('each student gets a file of their own, even where two names make the same plain file name, or differ only in case', () => {
+    const names = feedbackNames(['Jo Smith', 'Jo_Smith', 'alice', 'Alice', '.profile', 'bob']);
+    expect([...names]).toEqual([['Jo Smith', 'Jo_Smith'], ['Jo_Smith', 'Jo_Smith-2'], ['alice', 'alice'], ['Alice', 'Alice-2'], ['.profile', '_profile'], ['bob', 'bob']]);
   });
 });
