@@ -42,7 +42,13 @@ function explain(t: TestOutcome, e: Exercise, view: View): string[] {
 /** The report a person reads: per exercise, per test, with what went wrong indented beneath. */
 export function formatReport(g: Graded, exercises: Exercise[], view: View = 'instructor', extra: string[] = []): string {
   const out = [`lguest-journey grader · submission ${g.student} · node ${process.versions.node}`, ...extra];
-  if (g.refused) out.push('', `REFUSED: ${g.refused}`);
+  if (g.refused) {
+    // Nothing ran: one reason, not the same lines under every test.
+    out.push('', `REFUSED: ${g.refused}`, '', 'Nothing was graded; every exercise scores 0 until the upload is fixed:');
+    for (const e of exercises) out.push(`  ${e.id}: 0/${sum(g.outcomes.filter((t) => t.exercise === e.id && (view !== 'student' || !t.hidden)).map((t) => t.points))}${view === 'student' ? ' on the public tests' : ''}`);
+    out.push('', view === 'student' ? `Public tests: 0/${sum(g.outcomes.filter((t) => !t.hidden).map((t) => t.points))}` : `Score: 0/${g.max}`);
+    return out.join('\n') + '\n';
+  }
   const counts = { PASS: 0, FAIL: 0, TIMEOUT: 0, ERROR: 0 };
   for (const e of exercises) {
     const tests = g.outcomes.filter((t) => t.exercise === e.id);

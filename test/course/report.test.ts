@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Exercise } from '../../src/course/course.ts';
 import type { Graded, TestOutcome } from '../../src/course/grader.ts';
-import { classSummary, feedbackNames } from '../../src/course/report.ts';
+import { classSummary, feedbackNames, formatReport } from '../../src/course/report.ts';
 
 const exercises = [
   { id: 'ex03-rights', title: 'rights', chapter: 'chapters/03-rights.md', points: 3 },
@@ -47,5 +47,17 @@ describe('feedback file names', () => {
   test('each student gets a file of their own, even where two names make the same plain file name, or differ only in case', () => {
     const names = feedbackNames(['Jo Smith', 'Jo_Smith', 'alice', 'Alice', '.profile', 'bob']);
     expect([...names]).toEqual([['Jo Smith', 'Jo_Smith'], ['Jo_Smith', 'Jo_Smith-2'], ['alice', 'alice'], ['Alice', 'Alice-2'], ['.profile', '_profile'], ['bob', 'bob']]);
+  });
+});
+
+describe('the report of a refused upload', () => {
+  test('says why once, and what each exercise scores, not the same reason under every test', () => {
+    const why = 'src/hw/rights.ts: is a symbolic link. The grader reads only plain files and folders.';
+    const g = student('gone', [false, false], false, why);
+    g.outcomes = g.outcomes.map((t) => ({ ...t, status: 'ERROR', message: why }));
+    const report = formatReport(g, exercises, 'student');
+    expect(report.split(why).length - 1).toBe(1);
+    expect(report).toContain('\n  ex03-rights: 0/3 on the public tests\n  ex07-address-ok: 0/0 on the public tests\n\nPublic tests: 0/3\n');
+    expect(formatReport(g, exercises, 'instructor')).toMatch(/\n {2}ex07-address-ok: 0\/2\n\nScore: 0\/5\n$/);
   });
 });
