@@ -654,7 +654,8 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
     if (!culprits.length) return outcome;
     const at = answerPlace(answers, culprits[0]!);
     const them = `your ${culprits.join(' and ')}, whose own test${culprits.length > 1 ? 's' : ''} did not finish either`;
-    return { ...outcome, message: `${outcome.message}; this test runs ${them}: look there first`, ...(at ? { where: at } : {}) };
+    const said = outcome.message ?? '';
+    return { ...outcome, message: `${said}${/[.?!)]$/.test(said) ? '' : '.'} This test runs ${them}: look there first.`, ...(at ? { where: at } : {}) };
   });
   return { student, outcomes, score: sum(outcomes.map((t) => t.score)), max: sum(outcomes.map((t) => t.points)) };
 }
