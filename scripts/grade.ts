@@ -12,7 +12,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_OPTIONS, Grader, type GradeOptions } from '../src/course/grader.ts';
-import { csv, formatReport, gradescopeResults, writeFeedback } from '../src/course/report.ts';
+import { classSummary, csv, feedbackNames, formatReport, gradescopeResults, writeFeedback } from '../src/course/report.ts';
 import { confinement } from '../src/course/sandbox.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -66,17 +66,21 @@ const { exercises } = grader.course;
 if (batch) {
   // Every entry is a row, a file or a link included (they are refused, by name).
   const students = readdirSync(batch).filter((d) => !d.startsWith('.')).sort();
+  // A file of their own each, whatever their folder names make of a file name.
+  const names = feedbackNames(students);
   // All at once: the grader's lanes keep the sandboxes to a few, shared by everyone.
   const graded = await Promise.all(students.map(async (s) => {
     const started = Date.now();
     const g = await grader.gradeFolder(resolve(batch, s), s);
     // Written now: this submission's sandboxes are dead, and none ever knew this path.
-    if (feedback) writeFeedback(feedback, g, exercises, (Date.now() - started) / 1000, reveal);
-    console.log(`${s.padEnd(24)} ${String(g.score).padStart(3)}/${g.max}${g.refused ? `  refused: ${g.refused}` : ''}`);
+    if (feedback) writeFeedback(feedback, g, exercises, (Date.now() - started) / 1000, reveal, names.get(s));
+    const file = feedback && names.get(s) !== s ? `  (feedback in ${names.get(s)}.txt)` : '';
+    console.log(`${s.padEnd(24)} ${String(g.score).padStart(3)}/${g.max}${file}${g.refused ? `  refused: ${g.refused}` : ''}`);
     return g;
   }));
   if (csvFile) writeFileSync(csvFile, csv(graded, exercises));
   console.log(`graded ${graded.length} submissions${csvFile ? `; grades in ${csvFile}` : ''}${feedback ? `; feedback in ${join(feedback, '')}` : ''}`);
+  process.stdout.write(`\n${classSummary(graded, exercises)}`);
 } else {
   const started = Date.now();
   const g = await grader.gradeFolder(resolve(one!));

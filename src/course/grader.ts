@@ -19,7 +19,7 @@ import { exerciseTestFiles, loadExercises as readCourseExercises, readCourse, TO
 import { DEFAULT_LIMITS, networkCut, runSandbox, type SandboxLimits, type StopReason, type TestRecord } from './sandbox.ts';
 import type { ThrownInfo } from './sandbox-child.ts';
 import { same, show, type Plain } from './show.ts';
-import { Refused, readSubmissionFile, surveySubmission } from './submission.ts';
+import { findSrc, Refused, readSubmissionFile, surveySubmission } from './submission.ts';
 
 // #region X-grader
 // unwoven: course tooling; the README's course section describes it.
@@ -307,6 +307,29 @@ function locate(stack: string, map: LazySourceMap | undefined, origins: Origins)
   return course;
 }
 
+/**
+ * Where the todo() that stopped a test stands: the frame that called it (a
+ * test that runs ex09 may stop at ex07's todo(), several calls deeper than
+ * anything of ex09's). A line of an answer is named as the student's; in the
+ * self-check (`own`) every file is the student's, markers or not; in a run of
+ * the course's own code, the file and function.
+ */
+function todoPlace(stack: string, map: LazySourceMap | undefined, origins: Origins, todo: string, own: boolean): string | undefined {
+  if (!map) return undefined;
+  for (const l of stack.split('\n')) {
+    const m = FRAME.exec(l);
+    if (!m) continue;
+    const hit = map.map.findEntry(Number(m[2]) - 1, Number(m[3]) - 1) as { originalSource?: string; originalLine?: number };
+    if (hit.originalSource === undefined || hit.originalLine === undefined || hit.originalSource === TODO_MODULE) continue;
+    const mine = origins.get(hit.originalSource)?.get(hit.originalLine + 1);
+    if (mine) return `${mine.file}:${mine.line} (your answer to ${mine.exercise})`;
+    if (own) return `${hit.originalSource}:${hit.originalLine + 1} (the todo() of ${todo})`;
+    const fn = m[1] && IDENT.test(m[1].replace(/^(async|new) /, '')) ? ` in ${m[1].replace(/^(async|new) /, '')}` : '';
+    return `${hit.originalSource}${fn} (the todo() of ${todo}, in the course's code)`;
+  }
+  return undefined;
+}
+
 /** Where an exercise's answer starts in the student's files (for a wrong value: no stack to go by). */
 function answerPlace(answers: Answer[], exercise: string): string | undefined {
   const a = answers.find((x) => x.id === exercise);
@@ -320,6 +343,8 @@ interface VerdictContext {
   answers: Answer[];
   secrets: string[];
   limits: SandboxLimits;
+  /** Every source file in the run is the student's own, as written (the self-check): any line of it may be named. */
+  own?: boolean;
 }
 
 /** The verdict on one test, from what its code did and what the reference (or the test itself) expects. */
@@ -341,11 +366,14 @@ function verdict(t: CourseTest, expected: Plain[], c: VerdictContext): TestOutco
   const stop = r?.stopped ?? (r ? undefined : c.run.loadStopped);
   if (stop) {
     const during = r ? '' : ' while loading';
+    // No stack from a stopped process: the answer under test is where to look first.
+    const at = answerPlace(c.answers, c.exercise);
+    const where = at ? { where: at } : {};
     switch (stop.why) {
-      case 'cpu': return { ...base, status: 'TIMEOUT', message: `used ${stop.detail}${during} without finishing: an infinite loop?` };
-      case 'wall': return { ...base, status: 'TIMEOUT', message: `${stop.detail}${during}` };
-      case 'memory': return { ...base, status: 'ERROR', message: `memory: ${stop.detail}${during}` };
-      default: return { ...base, status: 'ERROR', message: `${stop.detail}${during}` };
+      case 'cpu': return { ...base, status: 'TIMEOUT', message: `used ${stop.detail}${during} without finishing: an infinite loop?`, ...where };
+      case 'wall': return { ...base, status: 'TIMEOUT', message: `${stop.detail}${during}`, ...where };
+      case 'memory': return { ...base, status: 'ERROR', message: `memory: ${stop.detail}${during}`, ...where };
+      default: return { ...base, status: 'ERROR', message: `${stop.detail}${during}`, ...where };
     }
   }
   if (!r?.record) return { ...base, status: 'ERROR', message: 'the test did not run (its code stopped the test run)' };
@@ -359,13 +387,15 @@ function verdict(t: CourseTest, expected: Plain[], c: VerdictContext): TestOutco
     }
   }
   if (error) {
-    const where = locate(error.stack, c.run.map, c.origins) ?? answerPlace(c.answers, c.exercise);
+    const where = (error.todo ? todoPlace(error.stack, c.run.map, c.origins, error.todo, !!c.own) : locate(error.stack, c.run.map, c.origins)) ?? answerPlace(c.answers, c.exercise);
     const doing = label(seen.length);
     if (error.todo === c.exercise) return { ...base, status: 'FAIL', message: 'your answer still calls todo()', where, ...(doing ? { check: doing } : {}) };
     if (error.todo) return { ...base, status: 'FAIL', message: `stopped at the todo() of ${error.todo}, which this test also runs: do ${error.todo} first`, where };
     if (error.memory) return { ...base, status: 'ERROR', message: `memory: an allocation failed (cap ${c.limits.memoryMb} MiB)`, where };
     const name = IDENT.test(error.name) ? error.name : 'an error';
-    return { ...base, status: 'ERROR', message: `threw ${name}`, detail: filtered(`${name}: ${error.message}`, c.secrets), where, ...(doing ? { check: doing } : {}) };
+    // The student's own tree ran a helper they wrote above the function; the grader splices in the answer alone.
+    const outside = !c.own && name === 'ReferenceError' && / is not defined$/.test(error.message);
+    return { ...base, status: 'ERROR', message: outside ? 'threw ReferenceError: the grader takes only the lines between your markers, so a helper or import outside them is not there: write it inside' : `threw ${name}`, detail: filtered(`${name}: ${error.message}`, c.secrets), where, ...(doing ? { check: doing } : {}) };
   }
   if (seen.length !== expected.length) return { ...base, status: 'FAIL', message: `made ${seen.length} checks where the right code makes ${expected.length}`, where: answerPlace(c.answers, c.exercise) };
   return { ...base, status: 'PASS', score: t.points };
@@ -381,6 +411,9 @@ function graded(student: string, course: Course, outcomes: TestOutcome[], refuse
 function allFailed(course: Course, message: string): TestOutcome[] {
   return course.tests.map((t) => ({ exercise: t.exercise, name: t.name, hidden: t.hidden, points: t.points, score: 0, status: 'ERROR' as const, message }));
 }
+
+/** What a learning platform's download may hold in place of a student's folder. */
+const ARCHIVE = /\.(zip|tar|tgz|tar\.gz|tar\.xz|7z|rar)$/i;
 
 /** At most `width` sandboxes at once, however many submissions are being graded. */
 class Lanes {
@@ -457,6 +490,12 @@ export class Grader {
     return grader;
   }
 
+  /** A file every handout's src/ holds (the first exercise's), relative to src/: how an upload's src/ is known. */
+  srcMarker(): string {
+    const { course } = this;
+    return course.blocks.find((b) => b.id === course.exercises[0]!.id)!.file.replace(/^src\//, '');
+  }
+
   /** The files of the course that hold answers. */
   answerFiles(): string[] {
     return [...this.course.sources.keys()];
@@ -531,9 +570,13 @@ export class Grader {
     let files: Map<string, string>;
     try {
       const st = lstatSync(dir, { throwIfNoEntry: false });
+      if (st?.isFile() && ARCHIVE.test(dir)) throw new Refused(`${student}: is an archive, not a folder: unpack each upload into a folder of its own (unzip -d NAME NAME.zip), then grade again`);
       if (!st?.isDirectory()) throw new Refused(`${student}: ${st?.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder'}; a submission is a folder holding src/`);
-      const present = surveySubmission(dir);
-      files = new Map(this.answerFiles().filter((f) => present.has(f)).map((f) => [f, readSubmissionFile(dir, f)]));
+      // An upload as a learning platform hands it over may hold the whole handout folder: its src/ is
+      // graded wherever it is, as the Gradescope autograder finds it (links are never followed).
+      const at = lstatSync(join(dir, 'src'), { throwIfNoEntry: false }) ? dir : (findSrc(dir, this.srcMarker()) ?? dir);
+      const present = surveySubmission(at);
+      files = new Map(this.answerFiles().filter((f) => present.has(f)).map((f) => [f, readSubmissionFile(at, f)]));
     } catch (e) {
       const why = e instanceof Refused ? e.message : `the submission could not be read: ${(e as Error).message}`;
       return graded(student, this.course, allFailed(this.course, why), why);
@@ -582,22 +625,38 @@ export async function selfCheck(dir: string, options: GradeOptions = DEFAULT_OPT
     if (!files.length) return [];
     const bundle = await bundleTests(dir, files, new Map());
     const run: ExerciseRun = isBundleError(bundle) ? { bundleError: bundle, results: new Map() } : { ...(await runBundle(bundle.code, options.limits, null)), map: bundle.map };
-    const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: [], limits: options.limits };
+    const c: VerdictContext = { exercise: e.id, run, origins, answers, secrets: [], limits: options.limits, own: true };
     const loaded = run.loaded ?? [{ exercise: e.id, name: `the tests of ${e.id}`, hidden: false, points: e.points }];
-    return loaded.map((t, index) => {
-      const record = run.results.get(index)?.record;
+    return loaded.map((t, index): { outcome: TestOutcome; stopped: boolean } => {
+      const result = run.results.get(index);
+      const stopped = !!(result?.stopped ?? (result ? undefined : run.loadStopped));
+      const record = result?.record;
       const seen = record?.seen ?? [];
       // With no reference run to count against, a test that ran to its end and made no check at all
       // would pass; every test of the course makes at least one, so something in the student's code
       // kept them from being recorded (a global it replaced), and that is no pass.
       if (record && !record.error && !seen.length) {
-        return { exercise: t.exercise, name: t.name, hidden: t.hidden, points: t.points, score: 0, status: 'FAIL' as const, message: 'made no checks, where every test makes at least one: does your code change something global (a prototype, Math)?', where: answerPlace(answers, e.id) };
+        return { stopped, outcome: { exercise: t.exercise, name: t.name, hidden: t.hidden, points: t.points, score: 0, status: 'FAIL' as const, message: 'made no checks, where every test makes at least one: does your code change something global (a prototype, Math)?', where: answerPlace(answers, e.id) } };
       }
       const test: CourseTest = { ...t, index, checks: seen.map((s) => ({ kind: s.kind, label: s.label })), reference: [] };
-      return verdict(test, seen.map((s) => s.expected), c);
+      return { stopped, outcome: verdict(test, seen.map((s) => s.expected), c) };
     });
   })));
-  const outcomes = perExercise.flat();
+  // A stopped process leaves no stack, and here an exercise runs the student's own answers to the
+  // exercises it needs: a loop in ex07 stops every test that runs through it. When an exercise it
+  // needs was stopped in its own tests too, name that one (the first such, not those stopped only
+  // because they need it in turn) and its answer's line.
+  const unfinished = new Set(perExercise.flat().filter((x) => x.stopped).map((x) => x.outcome.exercise));
+  const needsOf = (id: string) => exercises.find((x) => x.id === id)?.needs ?? [];
+  const outcomes = perExercise.flat().map(({ outcome, stopped }) => {
+    if (!stopped) return outcome;
+    const culprits = needsOf(outcome.exercise).filter((n) => unfinished.has(n) && !needsOf(n).some((m) => unfinished.has(m)));
+    if (!culprits.length) return outcome;
+    const at = answerPlace(answers, culprits[0]!);
+    const them = `your ${culprits.join(' and ')}, whose own test${culprits.length > 1 ? 's' : ''} did not finish either`;
+    const said = outcome.message ?? '';
+    return { ...outcome, message: `${said}${/[.?!)]$/.test(said) ? '' : '.'} This test runs ${them}: look there first.`, ...(at ? { where: at } : {}) };
+  });
   return { student, outcomes, score: sum(outcomes.map((t) => t.score)), max: sum(outcomes.map((t) => t.points)) };
 }
 // #endregion X-self-check

@@ -42,7 +42,13 @@ function explain(t: TestOutcome, e: Exercise, view: View): string[] {
 /** The report a person reads: per exercise, per test, with what went wrong indented beneath. */
 export function formatReport(g: Graded, exercises: Exercise[], view: View = 'instructor', extra: string[] = []): string {
   const out = [`lguest-journey grader · submission ${g.student} · node ${process.versions.node}`, ...extra];
-  if (g.refused) out.push('', `REFUSED: ${g.refused}`);
+  if (g.refused) {
+    // Nothing ran: one reason, not the same lines under every test.
+    out.push('', `REFUSED: ${g.refused}`, '', 'Nothing was graded; every exercise scores 0 until the upload is fixed:');
+    for (const e of exercises) out.push(`  ${e.id}: 0/${sum(g.outcomes.filter((t) => t.exercise === e.id && (view !== 'student' || !t.hidden)).map((t) => t.points))}${view === 'student' ? ' on the public tests' : ''}`);
+    out.push('', view === 'student' ? `Public tests: 0/${sum(g.outcomes.filter((t) => !t.hidden).map((t) => t.points))}` : `Score: 0/${g.max}`);
+    return out.join('\n') + '\n';
+  }
   const counts = { PASS: 0, FAIL: 0, TIMEOUT: 0, ERROR: 0 };
   for (const e of exercises) {
     const tests = g.outcomes.filter((t) => t.exercise === e.id);
@@ -114,11 +120,61 @@ export function csv(graded: Graded[], exercises: Exercise[]): string {
   return rows.join('\n') + '\n';
 }
 
-/** The files for one graded submission in `dir`: the student's report and their results.json. */
-export function writeFeedback(dir: string, g: Graded, exercises: Exercise[], seconds: number, revealHidden = false): void {
+/**
+ * What a batch tells its instructor at the end: how many entries, how many
+ * refused (their rows say why), and over those graded the mean and median
+ * total, each exercise's mean and how many earned every point, and the tests
+ * the most submissions failed (hidden ones by name: this is the instructor's).
+ */
+export function classSummary(graded: Graded[], exercises: Exercise[], most = 5): string {
+  const ok = graded.filter((g) => !g.refused);
+  const max = sum(exercises.map((e) => e.points));
+  const mean = (xs: number[]) => (xs.length ? sum(xs) / xs.length : 0).toFixed(1);
+  const totals = ok.map((g) => g.score).sort((a, b) => a - b);
+  const median = totals.length ? (totals.length % 2 ? totals[totals.length >> 1]! : (totals[totals.length / 2 - 1]! + totals[totals.length / 2]!) / 2) : 0;
+  const out = [`class: ${graded.length} entries, ${graded.length - ok.length} refused; ${ok.length} graded: mean ${mean(totals)}/${max}, median ${median}, ${totals.filter((t) => t === max).length} with every point`];
+  const width = Math.max(...exercises.map((e) => e.id.length));
+  for (const e of exercises) {
+    const scores = ok.map((g) => sum(g.outcomes.filter((t) => t.exercise === e.id).map((t) => t.score)));
+    out.push(`  ${e.id.padEnd(width)}  ${`${mean(scores)}/${e.points}`.padStart(8)}  ${String(scores.filter((x) => x === e.points).length).padStart(3)} with every point`);
+  }
+  const failed = new Map<string, number>();
+  for (const g of ok) {
+    for (const t of g.outcomes.filter((x) => x.status !== 'PASS')) {
+      const key = `${t.exercise}: ${t.hidden ? '[hidden] ' : ''}${t.name}`;
+      failed.set(key, (failed.get(key) ?? 0) + 1);
+    }
+  }
+  const worst = [...failed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, most);
+  if (worst.length) out.push(`tests failed most (of the ${ok.length} graded):`, ...worst.map(([name, n]) => `  ${String(n).padStart(3)}  ${name}`));
+  return out.join('\n') + '\n';
+}
+
+/** A student's folder name as a plain file name. */
+const plainName = (student: string) => student.replace(/[^\w.@-]/g, '_').replace(/^\.+/, '_');
+
+/**
+ * A feedback file name for each student, in the order given: the plain
+ * name, with -2, -3, … where an earlier student took it (two names that
+ * differ only in characters a file name cannot keep, or, for a
+ * case-insensitive disk, in case), so that no report overwrites another.
+ */
+export function feedbackNames(students: string[]): Map<string, string> {
+  const taken = new Set<string>();
+  const names = new Map<string, string>();
+  for (const s of students) {
+    const base = plainName(s);
+    let name = base;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base}-${n}`;
+    taken.add(name.toLowerCase());
+    names.set(s, name);
+  }
+  return names;
+}
+
+/** The files for one graded submission in `dir`: the student's report and their results.json, as `name` (see feedbackNames). */
+export function writeFeedback(dir: string, g: Graded, exercises: Exercise[], seconds: number, revealHidden = false, name = plainName(g.student)): void {
   mkdirSync(dir, { recursive: true });
-  // A folder name is the student's: keep it a plain file name here.
-  const name = g.student.replace(/[^\w.@-]/g, '_').replace(/^\.+/, '_');
   writeFileSync(join(dir, `${name}.txt`), formatReport(g, exercises, revealHidden ? 'full' : 'student'));
   writeFileSync(join(dir, `${name}.results.json`), JSON.stringify(gradescopeResults(g, exercises, seconds, revealHidden), null, 2) + '\n');
 }

@@ -136,7 +136,7 @@ reg.push = (t: any) => Array.prototype.push.call(reg, { ...t, fn: () => {} });
 }
 
 /** Honest submissions: the solution, other right answers, and mistakes that must cost points in their own exercise only. */
-export const honest: Record<string, { answers: Answers; base: 'stub' | 'solution' }> = {
+export const honest: Record<string, { answers: Answers; base: 'stub' | 'solution'; outside?: (dir: string) => void }> = {
   full: { answers: {}, base: 'solution' },
   'other-right-answers': {
     base: 'solution',
@@ -173,6 +173,12 @@ export const honest: Record<string, { answers: Answers; base: 'stub' | 'solution
     answers: { 'ex08-demand-page': (solution, k) => (k === 1 ? ['  if (gpte & PTE_D) return gpteToSpte(g, gpte, true);', '  throw new TypeError(`no idea what to do with 0x${gpte.toString(16)}`);'] : solution) },
   },
   skeleton: { answers: {}, base: 'stub' },
+  // A helper written above the function, outside the markers: the student's own tree runs it, the grader never sees it.
+  'helper-outside': {
+    base: 'solution',
+    answers: { 'ex03-rights': ['  return hasAll(rights, p.need) && (rights & p.forbid) === 0;'] },
+    outside: (dir) => writeFileSync(join(dir, 'src/hw/rights.ts'), readText(dir, 'src/hw/rights.ts').replace('export function permits', 'const hasAll = (x: number, y: number) => (x & y) === y;\nexport function permits')),
+  },
 };
 
 function readText(dir: string, file: string): string {
@@ -183,14 +189,21 @@ function readText(dir: string, file: string): string {
 export function writeClass(dir: string, markerFile: string): { course: Course; names: string[] } {
   const course = readCourse(root);
   mkdirSync(dir, { recursive: true });
-  for (const [name, h] of Object.entries(honest)) writeSubmission(course, join(dir, name), h.answers, h.base);
+  for (const [name, h] of Object.entries(honest)) {
+    const at = writeSubmission(course, join(dir, name), h.answers, h.base);
+    h.outside?.(at);
+  }
   for (const [name, c] of Object.entries(cheats(markerFile))) {
     const at = writeSubmission(course, join(dir, name), c.answers ?? {});
     c.outside?.(at);
     c.layout?.(at);
   }
+  // Uploads as a learning platform hands them over: the whole handout folder inside the student's
+  // (the answers are the solution's, so their runs come from the session's cache), and an archive.
+  writeSubmission(course, join(dir, 'nested', 'lguest-journey-handout'), {}, 'solution');
+  writeFileSync(join(dir, 'zipped.zip'), 'PK\x03\x04');
   // Not submissions at all, which still get a row each.
   writeFileSync(join(dir, 'a-plain-file'), 'not a folder');
   mkdirSync(join(dir, 'no-src'));
-  return { course, names: [...Object.keys(honest), ...Object.keys(cheats(markerFile)), 'a-plain-file', 'no-src'].sort() };
+  return { course, names: [...Object.keys(honest), ...Object.keys(cheats(markerFile)), 'nested', 'zipped.zip', 'a-plain-file', 'no-src'].sort() };
 }

@@ -83,6 +83,22 @@ describe('grading a class in one batch', () => {
     expect(rows.get('no-src')!['note']).toBe('no src/ folder here: a submission is a folder holding your handout\'s src/');
   });
 
+  test('an upload as a learning platform hands it over is graded where its src/ is, and an archive is told to be unpacked', () => {
+    // The whole handout folder inside the student's: graded as the Gradescope autograder would grade it.
+    expect(rows.get('nested')!['note']).toBe('');
+    expect(perExercise('nested')).toEqual(course.exercises.map((e) => e.points));
+    expect(rows.get('zipped.zip')!['note']).toMatch(/^zipped\.zip: is an archive, not a folder: unpack each upload into a folder of its own/);
+  });
+
+  test('the run ends with a class summary an instructor can read at a glance', () => {
+    const summary = stdout.slice(stdout.indexOf('\nclass: '));
+    expect(summary).toMatch(new RegExp(`^\\nclass: ${names.length} entries, ${[...rows.values()].filter((r) => r['note']).length} refused`));
+    // Every exercise has its line: the mean, and how many earned every point.
+    for (const e of course.exercises) expect(summary).toMatch(new RegExp(`^  ${e.id} +\\d+\\.\\d/${e.points} +\\d+ with every point$`, 'm'));
+    // The test the class failed most: the planted ex04 mistakes and the skeleton and cheats share several.
+    expect(summary).toMatch(/^tests failed most/m);
+  });
+
   test('honest work scores what it earns, and a mistake costs points in its own exercise only', () => {
     const max = course.exercises.map((e) => e.points);
     expect(perExercise('full')).toEqual(max);
@@ -93,6 +109,7 @@ describe('grading a class in one batch', () => {
       course.exercises.forEach((e, i) => (e.id === id ? expect(got[i], `${n} in ${id}`).toBeLessThan(max[i]!) : expect(got[i], `${n} in ${e.id}`).toBe(max[i])));
     };
     only('throws', 'ex08-demand-page');
+    only('helper-outside', 'ex03-rights');
     // Every planted mistake, whole functions' among them (three wrong ex11 answers and ex04 without `>>> 0` once scored full marks).
     for (const [n, p] of Object.entries(PLANTS)) only(n, p.exercise);
   });
@@ -131,7 +148,8 @@ describe('grading a class in one batch', () => {
     for (const [n, id] of [['buffer-4gib', 'ex07-address-ok'], ['buffers-filled', 'ex12-pae-reload']] as const) {
       for (const t of of(n, id)) expect(t.output, `${n}: ${t.name}`).toMatch(/^ERROR\nmemory: /);
     }
-    for (const t of of('infinite-loop', 'ex06-tlb-flush')) expect(t.output).toMatch(/^TIMEOUT\nused 1000 ms of CPU time without finishing: an infinite loop\?/);
+    // A stopped process leaves no stack: the answer under test is named, the place to look.
+    for (const t of of('infinite-loop', 'ex06-tlb-flush')) expect(t.output).toMatch(/^TIMEOUT\nused 1000 ms of CPU time without finishing: an infinite loop\?\nat {7}src\/hw\/tlb\.ts:\d+ \(your answer to ex06-tlb-flush\)\n/);
     for (const t of of('sleeps-forever', 'ex09-pgdir-cache')) expect(t.output).toMatch(/^TIMEOUT\nslept \d+ ms without computing/);
     expect(of('kills-grader', 'ex07-address-ok')[0]!.output).toContain('error    TypeError: process.kill is not a function');
     // Around each of them, the other exercises were graded: their stubs failed at their own TODOs.
@@ -153,6 +171,8 @@ describe('grading a class in one batch', () => {
     ].join('\n'));
     const thrown = results('throws').tests.find((x) => x.name.startsWith('ex08-demand-page: after a read fault'))!;
     expect(thrown.output).toMatch(/^ERROR\nthrew TypeError\nerror {4}TypeError: no idea what to do with 0x[0-9a-f]+\ncheck {4}the shadow PTE's P and RW after a user read\nat {7}src\/host\/gpte-to-spte\.ts:\d+ \(your answer to ex08-demand-page\)/);
+    // A name the answer uses from outside its markers: the message says why it is not there.
+    expect(results('helper-outside').tests.find((x) => x.name.startsWith('ex03-rights:'))!.output).toMatch(/^ERROR\nthrew ReferenceError: the grader takes only the lines between your markers, so a helper or import outside them is not there: write it inside\nerror {4}ReferenceError: hasAll is not defined\n/);
     expect(results('syntax-error').tests.find((t) => t.name.startsWith('ex03-rights:'))!.output).toMatch(/^ERROR\nyour code does not compile: Unexpected ";"\nat {7}src\/hw\/rights\.ts:\d+ \(your answer to ex03-rights\)/);
   });
 
