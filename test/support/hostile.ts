@@ -2,8 +2,8 @@
  * A hostile Guest, at either paging width, and the judge that watches it.
  *
  * The Guest keeps several address spaces (more than the Host's four slots),
- * fills them with entries of every kind (directory entries without U/S or
- * R/W, every Accessed/Dirty combination, frames inside and outside its
+ * fills them with entries of every kind (directory entries without U/S,
+ * R/W or Accessed, every Accessed/Dirty combination, frames inside and outside its
  * memory, bits Linux never sets), changes them in place, tells the Host in
  * each of the ways lguest allows, and now and then breaks the contract:
  * scribbles without telling, lies in SET_PTE, makes garbage hypercalls. Some
@@ -84,6 +84,8 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
   const rnd = mulberry32(options.seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const chance = (p: number) => rnd() < p;
+  /** A stream of its own for the directory entries left without Accessed, so that each seed's moves stay what they were before there were any. */
+  const unaccessed = mulberry32(options.seed ^ 0x0a11_ce55);
   const size = pae ? 8 : 4;
   const report: HostileReport = { steps: 0, hypercalls: 0, kills: 0, lives: [], reasons: new Map(), examined: 0, examinedUser: 0, compared: 0, comparedFaults: 0, storesOnOwnWalk: 0, scans: 0 };
 
@@ -176,7 +178,8 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
   };
   /** A directory entry's flags: often without U/S or R/W. */
   const randomPdeFlags = (): number => {
-    let flags = PTE_P | PTE_A;
+    // Now and then without Accessed: a processor sets it on the way down, and so must the Host.
+    let flags = unaccessed() < 0.2 ? PTE_P : PTE_P | PTE_A;
     if (chance(0.75)) flags |= PTE_RW;
     if (chance(0.75)) flags |= PTE_US;
     if (chance(0.002)) flags |= PTE_PS; // the Host refuses a large page
