@@ -3,11 +3,11 @@
  *
  * The Guest keeps several address spaces (more than the Host's four slots),
  * fills them with entries of every kind (directory entries without U/S,
- * R/W or Accessed, every Accessed/Dirty combination, frames inside and outside its
- * memory, bits Linux never sets), changes them in place, tells the Host in
- * each of the ways lguest allows, and now and then breaks the contract:
- * scribbles without telling, lies in SET_PTE, makes garbage hypercalls. Some
- * of its lives run on a Host short of shadow pages.
+ * R/W or Accessed, every Accessed/Dirty combination, frames inside and
+ * outside its memory, bits Linux never sets), changes them in place, tells
+ * the Host in each of the ways lguest allows, and now and then breaks the
+ * contract: scribbles without telling, lies in SET_PTE, makes garbage
+ * hypercalls. Some of its lives run on a Host short of shadow pages.
  *
  * After every step the judge checks:
  *  - nothing but a Guest kill left the Host;
