@@ -2,20 +2,26 @@
  * A hostile Guest, at either paging width, and the judge that watches it.
  *
  * The Guest keeps several address spaces (more than the Host's four slots),
- * fills them with entries of every kind (directory entries without U/S or
- * R/W, every Accessed/Dirty combination, frames inside and outside its
- * memory, bits Linux never sets), changes them in place, tells the Host in
- * each of the ways lguest allows, and now and then breaks the contract:
- * scribbles without telling, lies in SET_PTE, makes garbage hypercalls. Some
- * of its lives run on a Host short of shadow pages.
+ * fills them with entries of every kind (directory entries without U/S,
+ * R/W or Accessed, every Accessed/Dirty combination, frames inside and
+ * outside its memory, bits Linux never sets), changes them in place, tells
+ * the Host in each of the ways lguest allows, and now and then breaks the
+ * contract: scribbles without telling, lies in SET_PTE, makes garbage
+ * hypercalls. Some of its lives run on a Host short of shadow pages.
  *
  * After every step the judge checks:
  *  - nothing but a Guest kill left the Host;
- *  - every shadow entry the Host wrote in that step is safe (shadow tables
- *    are Host pages, mapped frames are Guest frames, nothing is Global, a PAE
- *    PDPT entry carries only P) and is traced to the Guest entry it came from
- *    (Guest memory at the step's start or end, or a value told that step): the
- *    same frame, no right that entry withholds, writable only once Dirty;
+ *  - every shadow entry the Host wrote is safe (shadow tables are Host pages,
+ *    mapped frames are Guest frames, nothing is Global, a PAE PDPT entry
+ *    carries only P) and is traced to the Guest entry it came from: the same
+ *    frame, no right that entry withholds, writable only once Dirty. The
+ *    judge looks at each stretch of Host work on its own (one hypercall, one
+ *    fault fixed), with Guest memory as the Host found it and left it, or the
+ *    value told in that hypercall. A step may make two dozen accesses, and a
+ *    store may land on the Guest's own page table (nothing stops a Guest
+ *    mapping one as data): an entry the Host set Dirty in one fault and the
+ *    Guest overwrote in the next access is in neither the step's first
+ *    memory nor its last;
  *  - an access saw what bare hardware would: the same value or the same
  *    fault (address and error code), and Accessed and Dirty set as the
  *    processor sets them. This holds while the Guest has kept its contract
@@ -47,6 +53,8 @@ export interface HostileReport {
   /** Accesses compared with bare hardware, and those that saw a fault there. */
   compared: number;
   comparedFaults: number;
+  /** Compared stores that landed on an entry of their own walk (the Guest's page table, mapped as data). */
+  storesOnOwnWalk: number;
   /** Whole-shadow scans. */
   scans: number;
 }
@@ -56,9 +64,10 @@ const KILL_REASONS = /^(bad (page table|page directory|PDPT) entry|bad (read|wri
 
 /**
  * Guest memory, in pages, and how the Guest uses it: data pages come from
- * the bottom, page tables from the top (bootGuest hands those out), and the
- * two never meet, so no store of the Guest's lands in a page table unless the
- * judge knows.
+ * the bottom, page tables from the top (bootGuest hands those out). A long
+ * life's tables run down into the data pages, and then a program's store can
+ * land in a page table: a Guest may map its own tables as data, and the judge
+ * allows for it (an entry a store overwrote holds the store).
  */
 const PAGES = 192;
 const DATA_FRAMES = [16, 112] as const;
@@ -75,8 +84,10 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
   const rnd = mulberry32(options.seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const chance = (p: number) => rnd() < p;
+  /** A stream of its own for the directory entries left without Accessed, so that each seed's moves stay what they were before there were any. */
+  const unaccessed = mulberry32(options.seed ^ 0x0a11_ce55);
   const size = pae ? 8 : 4;
-  const report: HostileReport = { steps: 0, hypercalls: 0, kills: 0, lives: [], reasons: new Map(), examined: 0, examinedUser: 0, compared: 0, comparedFaults: 0, scans: 0 };
+  const report: HostileReport = { steps: 0, hypercalls: 0, kills: 0, lives: [], reasons: new Map(), examined: 0, examinedUser: 0, compared: 0, comparedFaults: 0, storesOnOwnWalk: 0, scans: 0 };
 
   // ---- One life of the Guest. ----
   let t!: TestGuest;
@@ -91,13 +102,15 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
   let burstTable = 0;
   const newFrame = () => (++fresh <= 40 ? t.frame() : -1);
   /**
-   * Host-physical words written during this step below memBase (the shadows),
-   * with what each held before. The processor's own Accessed and Dirty bits
-   * come this way too, which is why the judge compares with the old value.
+   * Host-physical words written below memBase (the shadows) since the judge
+   * last looked, with what each held before. The processor's own Accessed and
+   * Dirty bits could come this way too, which is why the judge compares with
+   * the old value.
    */
   const written = new Map<number, number>();
-  /** Guest-physical words written during this step, with what each held before: Guest memory at the step's start. */
+  /** Guest-physical words written since the judge last looked, with what each held before: Guest memory as the Host found it. */
   const guestOld = new Map<number, number>();
+  /** What SET_PTE told the Host in the hypercall being judged. */
   const told = new Map<string, number>();
 
   const boot = () => {
@@ -118,6 +131,10 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
     native.writeCr4(pae ? CR4_PAE : 0);
     native.writeCr3(BOOT_PGDIR);
     native.writeCr0(CR0_PE | CR0_PG | CR0_WP);
+    written.clear();
+    guestOld.clear();
+    told.clear();
+    known = null;
     // Watch what the Host writes into its own pages.
     const memory = g.memory;
     const write32 = memory.write32.bind(memory);
@@ -126,6 +143,14 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
         if (!written.has(paddr)) written.set(paddr, memory.read32(paddr));
       } else if (!guestOld.has(paddr - g.memBase)) guestOld.set(paddr - g.memBase, memory.read32(paddr));
       write32(paddr, value);
+    };
+    // The Guest runs again each time the processor translates for it: the
+    // Host's work since the judge last looked (a fault fixed) is complete.
+    const mmu = g.mmu;
+    const physical = mmu.physical.bind(mmu);
+    mmu.physical = (vaddr, kind) => {
+      judgeWrites();
+      return physical(vaddr, kind);
     };
     // Every data page says which it is, so a load from the wrong frame shows.
     for (let f = DATA_FRAMES[0]; f < DATA_FRAMES[1]; f++) t.write(f * 4096, (0xda7a_0000 | f) >>> 0);
@@ -153,7 +178,8 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
   };
   /** A directory entry's flags: often without U/S or R/W. */
   const randomPdeFlags = (): number => {
-    let flags = PTE_P | PTE_A;
+    // Now and then without Accessed: a processor sets it on the way down, and so must the Host.
+    let flags = unaccessed() < 0.2 ? PTE_P : PTE_P | PTE_A;
     if (chance(0.75)) flags |= PTE_RW;
     if (chance(0.75)) flags |= PTE_US;
     if (chance(0.002)) flags |= PTE_PS; // the Host refuses a large page
@@ -170,17 +196,18 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
     history.push(`step ${report.steps}: ${what}`);
     if (history.length > 16) history.shift();
   };
-  /** A hypercall, counted. */
-  const call = (n: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0) => {
+  /** A hypercall, counted: the judge looks at what came before it, and after it at what the Host did in it. */
+  const call = (n: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0, tell?: () => void) => {
     note(`hypercall ${n}(${hex(a1)}, ${hex(a2)}, ${hex(a3)}, ${hex(a4)})`);
     report.hypercalls++;
+    judgeWrites();
+    tell?.();
     hypercall(t.g, n, a1, a2, a3, a4);
+    judgeWrites();
   };
   /** SET_PTE, and what the Host was told (a kernel address is told to every slot). */
-  const setPte = (dir: number, va: number, gpte: number) => {
-    told.set(`${va >= PAGE_OFFSET ? '*' : dir}:${(va & 0xffff_f000) >>> 0}`, gpte);
-    call(LHCALL_SET_PTE, dir, va, gpte, 0);
-  };
+  const setPte = (dir: number, va: number, gpte: number) =>
+    call(LHCALL_SET_PTE, dir, va, gpte, 0, () => told.set(`${va >= PAGE_OFFSET ? '*' : dir}:${(va & 0xffff_f000) >>> 0}`, gpte));
 
   // ---- The Guest's moves. ----
   const moves: [number, () => void][] = [
@@ -320,10 +347,17 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
         expected = null; // tables outside the Guest's memory: nothing a processor could do either
       }
     }
+    // The entries the walk uses, found before the access: a store may land on
+    // one of them (a Guest may map its own page tables as data), and then
+    // what the judge reads there afterwards is the store, not the walk.
+    const pdeAt = t.pdeAt(current, va);
+    const pde = pdeAt < 0 ? 0 : t.read(pdeAt);
+    const pteAt = pde & PTE_P && pde >>> 12 < PAGES ? ((pde & 0xffff_f000) >>> 0) + ((va >>> 12) & (pae ? 0x1ff : 0x3ff)) * size : -1;
     // A read or fetch must leave Dirty as it found it: no processor sets it for one.
-    const dirtyBefore = expected && 'paddr' in expected ? t.pte(current, va) & PTE_D : 0;
+    const dirtyBefore = expected && 'paddr' in expected && pteAt >= 0 ? t.read(pteAt) & PTE_D : 0;
     const value = (va ^ report.steps) >>> 0;
     note(`${k} ${hex(va)} at CPL ${cpl} in ${hex(current)}${compare ? '' : ' (not compared)'}`);
+    judgeWrites();
     const result = t.access(k, va, cpl, value);
     if (!expected) return;
     report.compared++;
@@ -340,16 +374,20 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
     if (k === 'write' ? now !== value : result.value !== now) {
       throw new Error(`${k} at ${hex(va)}: bare hardware reaches ${hex(expected.paddr)} holding ${hex(now)}, the Guest saw ${hex(result.value)}`);
     }
-    // Accessed on both entries, Dirty on the page-table entry of a write: what the processor must set.
-    const pdeAt = t.pdeAt(current, va);
-    const pte = t.pte(current, va);
-    if (!(t.read(pdeAt) & PTE_A) || !(pte & PTE_A) || (k === 'write' && !(pte & PTE_D))) {
-      throw new Error(`${k} at ${hex(va)}: the Guest's entries are ${hex(t.read(pdeAt))} and ${hex(pte)} afterwards: Accessed or Dirty missing`);
+    // Accessed on both entries, Dirty on the page-table entry of a write: what
+    // the processor must set. On bare hardware the walk sets them and then the
+    // store lands, so an entry the store itself overwrote holds the store.
+    const stored = (at: number) => k === 'write' && at === expected.paddr;
+    if (stored(pdeAt) || stored(pteAt)) report.storesOnOwnWalk++;
+    const pdeNow = t.read(pdeAt);
+    const pte = t.read(pteAt);
+    if ((!stored(pdeAt) && !(pdeNow & PTE_A)) || (!stored(pteAt) && (!(pte & PTE_A) || (k === 'write' && !(pte & PTE_D))))) {
+      throw new Error(`${k} at ${hex(va)}: the Guest's entries are ${hex(pdeNow)} and ${hex(pte)} afterwards: Accessed or Dirty missing`);
     }
     // And nothing it must not: Dirty on a page only read. (A directory entry's Dirty is the
     // Guest's own: Linux's _PAGE_TABLE sets it, and no processor reads or writes it.)
     if (k !== 'write' && (pte & PTE_D) !== dirtyBefore) {
-      throw new Error(`${k} at ${hex(va)}: the Guest's entries are ${hex(t.read(pdeAt))} and ${hex(pte)} afterwards: Dirty set where no processor sets it`);
+      throw new Error(`${k} at ${hex(va)}: the Guest's entries are ${hex(pdeNow)} and ${hex(pte)} afterwards: Dirty set where no processor sets it`);
     }
   }
 
@@ -381,6 +419,28 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
     return pages;
   }
 
+  /**
+   * The same, kept between looks: the judge looks after every fault fixed,
+   * and most fixes write a page-table entry and nothing else. A shadow page
+   * comes or goes only with a write to the directory (or PDPT) above it, or
+   * with a slot's top page changing, and then the judge walks them all again.
+   */
+  let known: ReturnType<typeof shadowPages> | null = null;
+  let knownTops = '';
+  function shadowPagesNow(g: Guest): ReturnType<typeof shadowPages> {
+    const tops = g.pgdirs.map((p) => p.pgdir).join();
+    let fresh = known !== null && tops === knownTops;
+    for (const at of written.keys()) {
+      if (!fresh) break;
+      if (known!.get((at & ~0xfff) >>> 0)?.level !== 'pt') fresh = false;
+    }
+    if (!fresh) {
+      known = shadowPages(g);
+      knownTops = tops;
+    }
+    return known!;
+  }
+
   /** The Guest's entries for `va` in `dir`, read from one copy of its memory. */
   const guestPath = (read: (gpa: number) => number, dir: number, va: number) => {
     const ok = (a: number) => a >= 0 && a + 8 <= PAGES * 4096;
@@ -395,11 +455,26 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
     return { pde, pte };
   };
 
-  /** Every shadow word the Host wrote in this step: safe, and made from a Guest entry. */
+  /**
+   * Every shadow word the Host wrote since the judge last looked: safe, and
+   * made from a Guest entry. Called whenever the Guest is about to act (a
+   * hypercall, an access, each translation in one) and at the end of a step,
+   * so what it looks at is one stretch of Host work, with no store of the
+   * Guest's in the middle.
+   */
   function judgeWrites(): void {
-    if (!written.size) return;
+    try {
+      if (written.size) judgeStretch();
+    } finally {
+      written.clear();
+      guestOld.clear();
+      told.clear();
+    }
+  }
+
+  function judgeStretch(): void {
     const g = t.g;
-    const pages = shadowPages(g);
+    const pages = shadowPagesNow(g);
     const memories = [(a: number) => guestOld.get(a) ?? t.read(a), (a: number) => t.read(a)];
     const lo = g.memBase / 4096;
     for (const [at, old] of written) {
@@ -474,9 +549,6 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
   boot();
   while (report.steps < options.steps) {
     report.steps++;
-    written.clear();
-    guestOld.clear();
-    told.clear();
     let pick = rnd() * total;
     const move = moves.find(([w]) => (pick -= w) < 0)?.[1] ?? moves[0]![1];
     try {
