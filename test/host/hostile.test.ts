@@ -42,8 +42,9 @@ describe('hostile Guests', () => {
    * came from was in neither the step's first memory nor its last.
    */
   test('the judge allows for stores into the Guest’s own page tables', () => {
-    expect(runHostile({ pae: true, steps: 3200, seed: 22 }).storesOnOwnWalk).toBeGreaterThan(0);
-    runHostile({ pae: true, steps: 1300, seed: 40 });
+    // Two histories recorded when the judge was wrong about them (before wild SET_PGDs joined the moves, which would change them).
+    expect(runHostile({ pae: true, steps: 3200, seed: 22, wildSetPgd: false }).storesOnOwnWalk).toBeGreaterThan(0);
+    runHostile({ pae: true, steps: 1300, seed: 40, wildSetPgd: false });
   });
 
   claim('host-survives-hostile-pae-guest', () => {

@@ -79,13 +79,15 @@ const RIGHTS = PTE_RW | PTE_US;
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 /** Run a hostile Guest at one width for `steps` steps (a budget in work, never in time). */
-export function runHostile(options: { pae: boolean; steps: number; seed: number }): HostileReport {
+export function runHostile(options: { pae: boolean; steps: number; seed: number; /** SET_PGD of wild indices between moves (on unless false). */ wildSetPgd?: boolean }): HostileReport {
   const { pae } = options;
   const rnd = mulberry32(options.seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const chance = (p: number) => rnd() < p;
   /** A stream of its own for the directory entries left without Accessed, so that each seed's moves stay what they were before there were any. */
   const unaccessed = mulberry32(options.seed ^ 0x0a11_ce55);
+  /** Another, for SET_PGD of indices a Guest has no business naming (wildSetPgd): the same moves again, with these between. */
+  const wild = mulberry32(options.seed ^ 0x5e7_960d);
   const size = pae ? 8 : 4;
   const report: HostileReport = { steps: 0, hypercalls: 0, kills: 0, lives: [], reasons: new Map(), examined: 0, examinedUser: 0, compared: 0, comparedFaults: 0, storesOnOwnWalk: 0, scans: 0 };
 
@@ -542,6 +544,20 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
     if (slots > PGDIR_SLOTS) throw new Error('more shadows than slots');
   }
 
+  /**
+   * SET_PGD (SET_PMD, in 2.6.24's name) of a top-level index a Guest has no business naming, in a
+   * directory the Host shadows: the kernel's first, the Switcher's, the last, now and then one past
+   * the end (which kills). The Guest's tables do not change, so neither may anything it sees. Drawn
+   * from a stream of its own, now and then between two moves.
+   */
+  function wildSetPgd(): void {
+    const entries = pae ? 4 : 1024;
+    const kernel = pae ? PAGE_OFFSET / 2 ** 30 : PAGE_OFFSET >>> 22;
+    const pick = (n: number) => Math.floor(wild() * n);
+    const idx = wild() < 0.1 ? entries + pick(2) : [kernel, pae ? PAE_SWITCHER_PGD_INDEX : SWITCHER_PGD_INDEX, entries - 1][pick(3)]!;
+    call(LHCALL_SET_PMD, wild() < 0.6 ? current : dirs[pick(dirs.length)]!, idx);
+  }
+
   /** The judge's objection, with what led to it. */
   const judged = (e: unknown) => new Error(`${e instanceof Error ? e.message : String(e)}\n  (${pae ? 'PAE' : 'two-level'} Guest, seed ${options.seed}; the last steps of this Guest's life:\n    ${history.join('\n    ')})`);
 
@@ -553,6 +569,7 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number 
     const move = moves.find(([w]) => (pick -= w) < 0)?.[1] ?? moves[0]![1];
     try {
       try {
+        if (options.wildSetPgd !== false && wild() < 0.003) wildSetPgd();
         move();
       } catch (e) {
         if (e instanceof GuestKilled) throw e;
