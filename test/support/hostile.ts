@@ -166,7 +166,9 @@ export function runHostile(options: { pae: boolean; steps: number; seed: number;
   /** A Guest entry: mostly sensible, sometimes strange, now and then lethal. */
   const randomPte = (): number => {
     if (chance(0.5)) return sensiblePte();
-    const frame = chance(0.002) ? PAGES + int(64) : dataFrame();
+    // Now and then a frame past the Guest's memory, half the time the very first one past it.
+    const past = (k: number) => PAGES + (k < 32 ? 0 : k - 32);
+    const frame = chance(0.002) ? past(int(64)) : dataFrame();
     let flags = PTE_P;
     if (chance(0.08)) flags = 0;
     if (chance(0.7)) flags |= PTE_RW;
