@@ -9,6 +9,26 @@ import { bootGuest, BOOT_PGDIR, hypercall, LHCALL_NEW_PGTABLE, LHCALL_SET_PTE, P
 const USER = 0x0804_8000;
 const PRWU = PTE_P | PTE_RW | PTE_US;
 
+/**
+ * Two processes with the same user address mapped, each to a frame of its own, both shadowed; the
+ * second (`other`) runs, and the boot directory's shadow sits in another slot (`bootSlot`).
+ */
+function twoProcesses() {
+  const t = bootGuest();
+  const other = t.newPgdir();
+  t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
+  t.access('read', USER, 3);
+  hypercall(t.g, LHCALL_NEW_PGTABLE, other);
+  const mine = t.frame();
+  t.setPte(other, USER, mine | PRWU);
+  t.access('read', USER, 3);
+  const bootSlot = t.g.pgdirs.findIndex((p) => p.pgdir && p.gpgdir === BOOT_PGDIR);
+  expect(bootSlot).toBeGreaterThanOrEqual(0);
+  expect(bootSlot).not.toBe(t.g.cpuPgd);
+  expect(shadowPte(t.g, USER, bootSlot)).not.toBe(0);
+  return { t, other, mine, bootSlot };
+}
+
 describe('keeping shadows honest (H:400–H:470)', () => {
   claim('host-set-pte-kernel-every-slot', () => {
     const t = bootGuest();
@@ -38,17 +58,7 @@ describe('keeping shadows honest (H:400–H:470)', () => {
   });
 
   claim('host-set-pte-user-one-slot', () => {
-    const t = bootGuest();
-    // Two processes with the same user address mapped, both shadowed; the second runs.
-    const other = t.newPgdir();
-    t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
-    t.access('read', USER, 3);
-    hypercall(t.g, LHCALL_NEW_PGTABLE, other);
-    const mine = t.frame();
-    t.setPte(other, USER, mine | PRWU);
-    t.access('read', USER, 3);
-    const bootSlot = t.g.pgdirs.findIndex((p) => p.pgdir && p.gpgdir === BOOT_PGDIR);
-    expect(bootSlot).not.toBe(t.g.cpuPgd);
+    const { t, mine, bootSlot } = twoProcesses();
     const running = shadowPte(t.g, USER);
     // The first process's page moves to a new frame, told by SET_PTE for its own directory (Accessed: mapped at once).
     const moved = t.frame();
@@ -74,18 +84,7 @@ describe('keeping shadows honest (H:400–H:470)', () => {
   });
 
   claim('host-set-pgd-drops-entry', () => {
-    const t = bootGuest();
-    // Two processes' directories, both shadowed, each with a user page mapped: the Guest runs on the second.
-    const other = t.newPgdir();
-    t.setPte(BOOT_PGDIR, USER, t.frame() | PRWU);
-    t.access('read', USER, 3);
-    hypercall(t.g, LHCALL_NEW_PGTABLE, other);
-    t.setPte(other, USER, t.frame() | PRWU);
-    t.access('read', USER, 3);
-    const bootSlot = t.g.pgdirs.findIndex((p) => p.pgdir && p.gpgdir === BOOT_PGDIR);
-    expect(bootSlot).toBeGreaterThanOrEqual(0);
-    expect(bootSlot).not.toBe(t.g.cpuPgd);
-    expect(shadowPte(t.g, USER, bootSlot)).not.toBe(0);
+    const { t, other, bootSlot } = twoProcesses();
     // SET_PMD names the directory that is not running: its shadow's entry goes, the running one's stays.
     const freed = t.g.stats.shadowPagesFreed;
     hypercall(t.g, LHCALL_SET_PMD, BOOT_PGDIR, USER >>> 22);
