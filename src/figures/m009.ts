@@ -22,8 +22,8 @@ const W = 360, H = 230;
 const LGUEST = { name: "lguest's kmap_atomic", colour: 'var(--fig-a)' };
 const FIXED = { name: 'kmap_atomic named (fixed)', colour: 'var(--fig-b)' };
 
-/** One row of the example's tables: lguest's mode and the fix, each [lguest, fixed]. */
-interface Row { label: string; clearAlls: [number, number]; hidden: [number, number]; shadow: [number, number] }
+/** One row of the example's tables: its kmaps, and lguest's mode against the fix, each [lguest, fixed]. */
+export interface M009TableRow { label: string; kmaps: number; clearAlls: [number, number]; hidden: [number, number]; shadow: [number, number] }
 
 /**
  * The example's two tables (guest RAM, then I/O writes), read back: each row
@@ -31,17 +31,17 @@ interface Row { label: string; clearAlls: [number, number]; hidden: [number, num
  * the cut, shadow pages per M (a line that starts with a space is a heading).
  * A row it cannot read is an error, not a blank figure.
  */
-export function readM009Tables(printed: string): { memory: Row[]; traffic: Row[] } {
-  const tables: Row[][] = [];
-  let rows: Row[] | undefined;
+export function readM009Tables(printed: string): { memory: M009TableRow[]; traffic: M009TableRow[] } {
+  const tables: M009TableRow[][] = [];
+  let rows: M009TableRow[] | undefined;
   for (const line of printed.split('\n')) {
     if (/^(guest RAM|I\/O writes) /.test(line)) tables.push((rows = []));
     else if (!line.trim()) rows = undefined;
     else if (rows && !line.startsWith(' ')) {
       const f = line.slice(12).trim().split(/\s+/);
-      const v = [f[1], f[2], f[3], f[4], f[6], f[7]].map(Number);
+      const v = [f[1], f[2], f[3], f[4], f[6], f[7], f[0]].map(Number);
       if (f.length !== 8 || v.some((x) => !Number.isInteger(x))) throw new Error(`${M009_EXAMPLE} printed a row the figure cannot read: "${line}"`);
-      rows.push({ label: line.slice(0, 12).trim(), clearAlls: [v[0]!, v[1]!], hidden: [v[2]!, v[3]!], shadow: [v[4]!, v[5]!] });
+      rows.push({ label: line.slice(0, 12).trim(), kmaps: v[6]!, clearAlls: [v[0]!, v[1]!], hidden: [v[2]!, v[3]!], shadow: [v[4]!, v[5]!] });
     }
   }
   if (tables.length !== 2 || tables.some((t) => !t.length)) throw new Error(`${M009_EXAMPLE} did not print its two tables (guest RAM, I/O writes)`);
@@ -49,7 +49,7 @@ export function readM009Tables(printed: string): { memory: Row[]; traffic: Row[]
 }
 
 /** One panel: a quantity of each row, lguest's mode against the fix. */
-function panel(title: string, unit: string, rows: Row[], of: (r: Row) => [number, number]): string {
+function panel(title: string, unit: string, rows: M009TableRow[], of: (r: M009TableRow) => [number, number]): string {
   const series: Series[] = [
     { ...LGUEST, values: rows.map((r) => of(r)[0]) },
     { ...FIXED, values: rows.map((r) => of(r)[1]) },
