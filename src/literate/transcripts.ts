@@ -11,6 +11,7 @@
 import type MarkdownIt from 'markdown-it';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { FIGURES } from '../figures/registry.ts';
 import { digestFiles, memo, memoKey } from './cache.ts';
 import { batchedByTurn, runAllInWorker, runInWorker, withBundles } from './workers.ts';
 import type { SourceError } from './regions.ts';
@@ -92,6 +93,9 @@ export async function checkTranscripts(root: string, checks: TranscriptCheck[], 
  */
 export async function exampleOutputs(root: string, examples: string[], parallel = 2, spent: { cpu: number; ran: number } = { cpu: 0, ran: 0 }): Promise<Map<string, { stdout?: string; error?: string }>> {
   const data = digestFiles(root, EXAMPLE_DATA);
+  // An example a figure is drawn from runs first in its lane: the figure, and the pages, wait for it.
+  const drawnFrom = new Set(Object.values(FIGURES).flatMap((f) => (f.example ? [f.example] : [])));
+  examples = [...examples.filter((e) => drawnFrom.has(e)), ...examples.filter((e) => !drawnFrom.has(e))];
   return withBundles(examples.map((e) => ({ name: e, file: join(root, e) })), async (bundles) => {
     const out = new Map<string, { stdout?: string; error?: string }>();
     // Each example's memo asks for it to be run (all in the same turn, see memo); the ones asked for then run
