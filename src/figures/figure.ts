@@ -20,6 +20,12 @@ export interface FigureOutput {
 
 export interface Figure {
   title: string;
-  render(root: string): FigureOutput;
+  /**
+   * An example whose printed output the figure is drawn from, handed to
+   * `render` as `printed`: where a chapter shows an example's transcript and a
+   * figure of the same runs, they run once (the build remembers the output).
+   */
+  example?: string;
+  render(root: string, printed?: string): FigureOutput;
 }
 // #endregion X-figure

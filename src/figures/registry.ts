@@ -7,7 +7,7 @@ import type { Figure } from './figure.ts';
 import { addressSplitFigure } from './address-split.ts';
 import { entryLifeFigure } from './entry-life.ts';
 import { guestAndShadowFigure } from './guest-and-shadow.ts';
-import { m009Figure } from './m009.ts';
+import { M009_EXAMPLE, m009Figure } from './m009.ts';
 import { oneFaultFigure } from './one-fault.ts';
 import { pgdirCacheFigure } from './pgdir-cache.ts';
 import { textbookFigure } from './textbook-steps.ts';
@@ -24,6 +24,6 @@ export const FIGURES: Record<string, Figure> = {
   'pgdir-cache': { title: "The Host's four shadow slots across twelve context switches", render: pgdirCacheFigure },
   'one-fault': { title: 'One page fault, step by step: the Guest\'s entry, the shadow entry and the TLB', render: oneFaultFigure },
   'shadow-or-nested': { title: 'One sequence on three Hosts, step by step: each Host\'s exits and why, the entries of its tables that changed, and every memory reference of its TLB misses', render: textbookFigure },
-  'm009-highmem': { title: 'M:009 counted: hidden faults, shadow pages built and whole-shadow clears, lguest\'s kmap_atomic against the fix', render: m009Figure },
+  'm009-highmem': { title: 'M:009 counted: hidden faults, shadow pages built and whole-shadow clears, lguest\'s kmap_atomic against the fix', example: M009_EXAMPLE, render: m009Figure },
 };
 // #endregion X-figure-registry

@@ -24,6 +24,16 @@ const KEEP = 64;
 
 /** `LGJ_NO_CACHE=1` computes everything afresh (and still records it). */
 const bypass = () => process.env['LGJ_NO_CACHE'] === '1';
+/** When this process started: with LGJ_NO_CACHE=1, a value recorded since is afresh, and shared (an example's output that its figure asks for too). */
+const STARTED = Date.now() - process.uptime() * 1000;
+/** Whether a value on disk may be used: any, or with LGJ_NO_CACHE=1 only one computed since this process started. */
+const usable = (file: string) => {
+  try {
+    return !bypass() || statSync(file).mtimeMs >= STARTED;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * A digest of files: every file under each path (a folder or a file), by its
@@ -60,7 +70,7 @@ export function memoKey(...parts: string[]): string {
 
 /** Whether a value is already on disk for `key`, without waiting for it. */
 export function memoHas(key: string): boolean {
-  return !bypass() && existsSync(join(DIR, `${key}.json`));
+  return existsSync(join(DIR, `${key}.json`)) && usable(join(DIR, `${key}.json`));
 }
 
 /** Drop the value for `key`, so that the next `memo` computes it afresh. */
@@ -74,7 +84,7 @@ export async function memo<T>(key: string, compute: () => Promise<T>): Promise<{
   const file = join(DIR, `${key}.json`);
   const lock = join(DIR, `${key}.lock`);
   for (;;) {
-    if (!bypass() && existsSync(file)) {
+    if (existsSync(file) && usable(file)) {
       try {
         return { value: JSON.parse(readFileSync(file, 'utf8')) as T, computed: false };
       } catch {

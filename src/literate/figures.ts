@@ -14,6 +14,7 @@ import type MarkdownIt from 'markdown-it';
 import { FIGURES, type FigureOutput } from '../figures/registry.ts';
 import { digestFiles, memo, memoKey } from './cache.ts';
 import type { ChapterEnv } from './weave.ts';
+import { exampleOutputs } from './transcripts.ts';
 import { batchedByTurn, FIGURE_ENTRY, runInWorker, withBundles } from './workers.ts';
 
 const INFO = /^figure\s+(\S+)\s*$/;
@@ -32,27 +33,43 @@ export type DrawnFigures = Map<string, FigureOutput>;
  * Draw the named figures for the tree at `root`, all in one worker. A
  * figure is a function of the code that draws it (its bundle) and the data
  * it reads (the tree's test/fixtures/): for the same bytes it is remembered,
- * not drawn again; the ones not remembered are drawn together. `cpu` is the
- * processor time the worker took, in ms.
+ * not drawn again; the ones not remembered are drawn together. A figure
+ * drawn from an example's output (its `example`) gets that output as the
+ * transcripts' check does, from the same memo (see exampleOutputs), so a
+ * build runs the example once for both, whichever asks first; the example
+ * is the one under `examples` (the student edition draws from the finished
+ * code's), and its output is part of the figure's key. `cpu` is the
+ * processor time the workers took, in ms (the example's included, when this
+ * ran it).
  */
-export async function drawFigures(root: string, names: Iterable<string>): Promise<{ drawn: DrawnFigures; computed: string[]; cpu: number }> {
+export async function drawFigures(root: string, names: Iterable<string>, examples = root): Promise<{ drawn: DrawnFigures; computed: string[]; cpu: number }> {
   const wanted = [...new Set(names)].filter((n) => FIGURES[n]);
   const data = digestFiles(root, ['test/fixtures']);
   const drawn: DrawnFigures = new Map();
   const computed: string[] = [];
+  const ran = { cpu: 0, ran: 0 };
   let cpu = 0;
   await withBundles([FIGURE_ENTRY], async (bundles) => {
     const b = bundles.get(FIGURE_ENTRY.name)!;
     if ('error' in b) throw new Error(`the figures do not compile: ${b.error}`);
     // Each figure's memo asks for it to be drawn (all in the same turn); one worker then draws them all.
-    const draw = batchedByTurn<string, { output?: FigureOutput; error?: string }>(async (batch) => {
-      const ran = await runInWorker<{ output?: FigureOutput; error?: string }[]>(b.file, { names: batch.map((a) => a.item), root });
+    // A figure that waits for an example's output asks later, in a batch (and a worker) of its own.
+    const draw = batchedByTurn<{ name: string; printed: string | undefined }, { output?: FigureOutput; error?: string }>(async (batch) => {
+      const printed = Object.fromEntries(batch.flatMap((a) => (a.item.printed === undefined ? [] : [[a.item.name, a.item.printed]])));
+      const ran = await runInWorker<{ output?: FigureOutput; error?: string }[]>(b.file, { names: batch.map((a) => a.item.name), root, printed });
       cpu += ran.cpu;
       batch.forEach((a, i) => a.done(ran.message?.[i] ?? { error: ran.error ?? 'it returned nothing' }));
     });
     await Promise.all(wanted.map(async (name) => {
-      const r = await memo(memoKey('figure', name, b.code, data), async () => {
-        const { output, error } = await draw(name);
+      const example = FIGURES[name]!.example;
+      let printed: string | undefined;
+      if (example) {
+        const out = (await exampleOutputs(examples, [example], 1, ran)).get(example)!;
+        if (out.stdout === undefined) throw new Error(`figure ${name} could not be drawn: ${example} failed: ${(out.error ?? '').trim().split('\n').slice(0, 6).join(' | ')}`);
+        printed = out.stdout;
+      }
+      const r = await memo(memoKey('figure', name, b.code, data, printed ?? ''), async () => {
+        const { output, error } = await draw({ name, printed });
         if (error !== undefined || !output) throw new Error(`figure ${name} could not be drawn: ${error ?? 'it returned nothing'}`);
         return output;
       });
@@ -60,7 +77,7 @@ export async function drawFigures(root: string, names: Iterable<string>): Promis
       if (r.computed) computed.push(name);
     }));
   });
-  return { drawn, computed, cpu };
+  return { drawn, computed, cpu: cpu + ran.cpu };
 }
 
 /** The figures a set of parsed chapters asks for. */

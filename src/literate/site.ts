@@ -92,7 +92,9 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   const transcripts = options.transcripts === false ? Promise.resolve<string[]>([])
     : side(checkTranscripts(root, checks, 2, ran).then((e) => e.map(formatError)), () => `${new Set(checks.map((c) => c.example)).size} examples checked against their transcripts (${ran.ran ? `${ran.ran} run, ${secs(ran.cpu)} of processor time in their workers` : 'all remembered from an earlier build of the same code'})`);
   const names = figureMode ? figureNames(book.chapters.flatMap((c) => c.tokens)) : [];
-  const figures = side(drawFigures(root, names).then(
+  // A figure drawn from an example's output shares its run with the transcripts' check; the student
+  // edition's examples stop at TODOs, so its figures come from the finished code's example.
+  const figures = side(drawFigures(root, names, figureMode === 'reference' ? PACKAGE_ROOT : root).then(
     (r) => { for (const [n, f] of r.drawn) drawn.set(n, f); return { errors: [] as string[], computed: r.computed, cpu: r.cpu }; },
     (e: Error) => ({ errors: [e.message], computed: [] as string[], cpu: 0 }),
   ), (r) => `${names.length} figures ready (${r.computed.length ? `drawn: ${r.computed.join(', ')}, ${secs(r.cpu)} of processor time in their workers` : 'all remembered from an earlier build of the same code'})`);

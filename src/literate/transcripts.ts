@@ -11,6 +11,7 @@
 import type MarkdownIt from 'markdown-it';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { FIGURES } from '../figures/registry.ts';
 import { digestFiles, memo, memoKey } from './cache.ts';
 import { batchedByTurn, runAllInWorker, runInWorker, withBundles } from './workers.ts';
 import type { SourceError } from './regions.ts';
@@ -71,9 +72,31 @@ export async function checkTranscripts(root: string, checks: TranscriptCheck[], 
     errors.push({ file: c.chapter, line: c.line, message: `transcript names ${c.example}, which does not exist` });
     return false;
   });
-  const examples = [...new Set(present.map((c) => c.example))];
+  const outputs = await exampleOutputs(root, [...new Set(present.map((c) => c.example))], parallel, spent);
+  for (const c of present) {
+    const { stdout, error } = outputs.get(c.example)!;
+    if (error !== undefined || stdout === undefined) {
+      errors.push({ file: c.chapter, line: c.line, message: `example ${c.example} failed: ${(error ?? '').trim().split('\n').slice(0, 6).join(' | ')}` });
+      continue;
+    }
+    const diff = firstDifference(c.expected, stdout);
+    if (diff) errors.push({ file: c.chapter, line: c.line + 1 + diff.line, message: `stale transcript of ${c.example}: line ${diff.line + 1} shows "${diff.expected}" but the example prints "${diff.actual}"` });
+  }
+  return errors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+
+/**
+ * What each example prints, run as checkTranscripts says, or why it failed:
+ * remembered for its exact bundled code and data, and computed once whoever
+ * asks (the transcripts' check, or a figure drawn from an example's output,
+ * see figures.ts), so the two never run the same example twice.
+ */
+export async function exampleOutputs(root: string, examples: string[], parallel = 2, spent: { cpu: number; ran: number } = { cpu: 0, ran: 0 }): Promise<Map<string, { stdout?: string; error?: string }>> {
   const data = digestFiles(root, EXAMPLE_DATA);
-  const outputs = await withBundles(examples.map((e) => ({ name: e, file: join(root, e) })), async (bundles) => {
+  // An example a figure is drawn from runs first in its lane: the figure, and the pages, wait for it.
+  const drawnFrom = new Set(Object.values(FIGURES).flatMap((f) => (f.example ? [f.example] : [])));
+  examples = [...examples.filter((e) => drawnFrom.has(e)), ...examples.filter((e) => !drawnFrom.has(e))];
+  return withBundles(examples.map((e) => ({ name: e, file: join(root, e) })), async (bundles) => {
     const out = new Map<string, { stdout?: string; error?: string }>();
     // Each example's memo asks for it to be run (all in the same turn, see memo); the ones asked for then run
     // together, one after another in each of `parallel` workers, and any that did not end as it would alone runs alone.
@@ -113,16 +136,6 @@ export async function checkTranscripts(root: string, checks: TranscriptCheck[], 
     }));
     return out;
   });
-  for (const c of present) {
-    const { stdout, error } = outputs.get(c.example)!;
-    if (error !== undefined || stdout === undefined) {
-      errors.push({ file: c.chapter, line: c.line, message: `example ${c.example} failed: ${(error ?? '').trim().split('\n').slice(0, 6).join(' | ')}` });
-      continue;
-    }
-    const diff = firstDifference(c.expected, stdout);
-    if (diff) errors.push({ file: c.chapter, line: c.line + 1 + diff.line, message: `stale transcript of ${c.example}: line ${diff.line + 1} shows "${diff.expected}" but the example prints "${diff.actual}"` });
-  }
-  return errors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 
 function firstDifference(expected: string, actual: string): { line: number; expected: string; actual: string } | undefined {

@@ -128,8 +128,9 @@ export async function withBundles<T>(entries: Entry[], work: (bundles: Map<strin
 /**
  * The source of the bundle that draws figures of the registry (named in
  * workerData) for a tree, one after another in one worker: they share the
- * MMU and the Host, which one worker loads and warms up once. Each figure
- * posts back what it drew, or why it could not.
+ * MMU and the Host, which one worker loads and warms up once. A figure drawn
+ * from an example's output finds it in workerData.printed. Each figure posts
+ * back what it drew, or why it could not.
  */
 export const FIGURE_ENTRY: Entry = {
   name: 'figures.ts',
@@ -138,7 +139,7 @@ export const FIGURE_ENTRY: Entry = {
 import { FIGURES } from ${JSON.stringify(REGISTRY)};
 parentPort.postMessage(workerData.names.map((name) => {
   try {
-    return { output: FIGURES[name].render(workerData.root) };
+    return { output: FIGURES[name].render(workerData.root, workerData.printed?.[name]) };
   } catch (e) {
     return { error: String(e?.stack ?? e) };
   }
