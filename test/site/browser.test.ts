@@ -6,7 +6,11 @@
  * V8 as chromium, without the browser's own user interface, and it does the
  * same work in about half the processor time.
  *
- * Every page is seen at 390×844 (a phone) and at 1280×900 (a desktop): it
+ * Every page of the book is seen at 390×844 (a phone) and at 1280×900 (a
+ * desktop), and of the pages made from one template with other text in it,
+ * typedoc's and the source views, those that could differ: one of each kind
+ * of API page, and the source views with the longest line, the longest path,
+ * the most lines, and the first of each folder. Each page seen: it
  * must not scroll sideways on the phone, its chapter list must open from the
  * menu there and stand beside the text on the desktop, its controls must be
  * 24 px targets, its figures' text at least 9 px, and it must load with no
@@ -91,9 +95,27 @@ function apiSamples(): string[] {
   return [...kinds.values()];
 }
 
-/** The pages a reader browses: all of the book's, and one API page of each kind. */
+/**
+ * The source views come from one template too, and differ in their text: what could push one
+ * sideways or crowd it is its longest line, its longest path (the title, on a phone) and its
+ * length. The views at each extreme are seen, and the first of each top folder.
+ */
+function sourceSamples(): string[] {
+  const views = files.filter((f) => f.startsWith('source/')).sort();
+  const text = new Map(views.map((f) => [f, readFileSync(join(root, f.slice('source/'.length, -'.html'.length)), 'utf8').split('\n')]));
+  const most = (score: (f: string) => number) => views.reduce((best, f) => (score(f) > score(best) ? f : best));
+  const folder = (f: string) => f.split('/')[1];
+  return [...new Set([
+    ...views.filter((f, i) => i === views.findIndex((g) => folder(g) === folder(f))),
+    most((f) => Math.max(...text.get(f)!.map((l) => l.length))),
+    most((f) => f.length),
+    most((f) => text.get(f)!.length),
+  ])];
+}
+
+/** The pages a reader browses: all of the book's, one API page of each kind, and the telling source views. */
 function browsedPages(): string[] {
-  return [...files.filter((f) => !f.startsWith('api/')), ...apiSamples()];
+  return [...files.filter((f) => !f.startsWith('api/') && !f.startsWith('source/')), ...apiSamples(), ...sourceSamples()];
 }
 
 async function context(viewport: Size, colorScheme: 'light' | 'dark'): Promise<BrowserContext> {
@@ -253,7 +275,7 @@ function setTheme(page: Page | Frame, theme: 'light' | 'dark'): Promise<void> {
 }
 
 /** What the sweep found: each page's problems, axe's violations, how many pages it saw, and the print view's make-up. */
-interface Sweep { seen: string[]; axe: string[]; axed: string[]; pages: number; print: PrintView | undefined }
+interface Sweep { seen: string[]; axe: string[]; axed: string[]; pages: string[]; print: PrintView | undefined }
 interface PrintView { viewportMetas: number; steps: number; hiddenSteps: number; closedDetails: number; visibleButtons: string[]; firstIdentHref: string | null; backHref: string | null; backHiddenInPrint: boolean }
 
 /** The print view, as the frame holds it: every step and table open, no button shown, a way back that paper does not show. */
@@ -418,15 +440,20 @@ describe.skipIf(!have)('the site in Chromium', () => {
         await page.close();
       }));
       await c.close();
-      return { seen, axe: found, axed, pages: pages.length, print };
+      return { seen, axe: found, axed, pages, print };
     })();
     return sweep;
   }
 
-  test('every page, at 390×844 and at 1280×900: nothing sideways, the chapter list at hand, 24 px targets, figures readable, no error', async () => {
+  test('every page of the book, and the telling ones of the API and source templates, at 390×844 and at 1280×900: nothing sideways, the chapter list at hand, 24 px targets, figures readable, no error', async () => {
     const { seen, pages } = await sweepOnce();
     expect(seen).toEqual([]);
-    expect(pages).toBeGreaterThan(100);
+    // Every page of the book itself (chapters, contents, index, print view, conformance map…), and
+    // the samples of typedoc's and the source views' templates.
+    const book = files.filter((f) => !f.startsWith('api/') && !f.startsWith('source/'));
+    expect(book.length).toBeGreaterThan(20);
+    expect(sourceSamples().length).toBeGreaterThanOrEqual(4);
+    expect([...pages].sort()).toEqual([...book, ...apiSamples(), ...sourceSamples()].sort());
   });
 
   test('axe-core finds nothing serious on any distinct page, in either theme', async () => {
