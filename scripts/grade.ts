@@ -68,6 +68,8 @@ if (batch) {
   const students = readdirSync(batch).filter((d) => !d.startsWith('.')).sort();
   // A file of their own each, whatever their folder names make of a file name.
   const names = feedbackNames(students);
+  // Rows print as each student finishes (progress you can watch), in a column as wide as the longest name.
+  const width = Math.max(24, ...students.map((s) => s.length + 1));
   // All at once: the grader's lanes keep the sandboxes to a few, shared by everyone.
   const graded = await Promise.all(students.map(async (s) => {
     const started = Date.now();
@@ -75,7 +77,7 @@ if (batch) {
     // Written now: this submission's sandboxes are dead, and none ever knew this path.
     if (feedback) writeFeedback(feedback, g, exercises, (Date.now() - started) / 1000, reveal, names.get(s));
     const file = feedback && names.get(s) !== s ? `  (feedback in ${names.get(s)}.txt)` : '';
-    console.log(`${s.padEnd(24)} ${String(g.score).padStart(3)}/${g.max}${file}${g.refused ? `  refused: ${g.refused}` : ''}`);
+    console.log(`${s.padEnd(width)} ${String(g.score).padStart(3)}/${g.max}${file}${g.refused ? `  refused: ${g.refused}` : ''}`);
     return g;
   }));
   if (csvFile) writeFileSync(csvFile, csv(graded, exercises));
