@@ -134,10 +134,15 @@ export const LGUEST_DATA_SIZE = 12;
 /**
  * At LGUEST_INIT: learn where the Guest kernel lives, and tell it what it
  * may not use: everything from the Switcher up (4 MiB, or 2 MiB under PAE).
+ * The kernel must start on a top-level boundary (4 MiB, or 1 GiB under PAE),
+ * as every Linux PAGE_OFFSET does: flushing the user half releases whole
+ * top-level entries, and one that held both halves would leave user pages
+ * the Guest flushed still mapped. lguest checked only the Switcher.
  */
 export function pageTableGuestDataInit(g: Guest, lguestData: number): void {
   g.kernelAddress = lgread32(g, lguestData + LGUEST_DATA_KERNEL_ADDRESS) >>> 0;
   lgwrite32(g, lguestData + LGUEST_DATA_RESERVE_MEM, 2 ** 32 - switcherAddr(g));
-  if (g.kernelAddress >= switcherAddr(g)) killGuest(g, `bad kernel address 0x${g.kernelAddress.toString(16)}`);
+  const topLevel = g.pae ? 2 ** 30 : 2 ** 22;
+  if (g.kernelAddress >= switcherAddr(g) || g.kernelAddress % topLevel !== 0) killGuest(g, `bad kernel address 0x${g.kernelAddress.toString(16)}`);
 }
 // #endregion H508-guest-data-init

@@ -19,9 +19,16 @@ import { bootGuest, BOOT_PGDIR, PAGE_OFFSET } from '../support/guest.ts';
 const DATA = 0x1000;
 
 describe.each([false, true])('LGUEST_INIT and teardown (PAE: %s)', (pae) => {
-  test('a kernel address at or above the Switcher kills the Guest; one page below it does not', () => {
+  test('a kernel address at or above the Switcher, or off a top-level boundary, kills the Guest; the last boundary below the Switcher does not', () => {
     const switcher = pae ? PAE_SWITCHER_ADDR : SWITCHER_ADDR;
-    for (const [kernel, reason] of [[switcher, `bad kernel address 0x${switcher.toString(16)}`], [0xffff_f000, 'bad kernel address 0xfffff000'], [switcher - 0x1000, null]] as const) {
+    const topLevel = pae ? 2 ** 30 : 2 ** 22;
+    const last = Math.floor((switcher - 1) / topLevel) * topLevel;
+    const bad = (a: number) => `bad kernel address 0x${a.toString(16)}`;
+    for (const [kernel, reason] of [
+      [switcher, bad(switcher)], [0xffff_f000, bad(0xffff_f000)], [switcher - 0x1000, bad(switcher - 0x1000)],
+      // Linux's PAGE_OFFSETs: 0xb0000000 is 3G_OPT, a two-level kernel's choice only (it splits a PAE top-level entry).
+      [0xb000_0000, pae ? bad(0xb000_0000) : null], [0xc000_0000, null], [0x4000_0000, null], [last, null],
+    ] as const) {
       const g = initGuest({ pages: 64, pgdir: BOOT_PGDIR, pae });
       g.memory.write32(g.memBase + DATA, kernel);
       try {
