@@ -12,7 +12,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_OPTIONS, Grader, type GradeOptions } from '../src/course/grader.ts';
-import { classSummary, csv, feedbackNames, formatReport, gradescopeResults, writeFeedback } from '../src/course/report.ts';
+import { classSummary, csv, feedbackNames, formatReport, gradescopeResults, shownName, writeFeedback } from '../src/course/report.ts';
 import { confinement } from '../src/course/sandbox.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -68,16 +68,23 @@ if (batch) {
   const students = readdirSync(batch).filter((d) => !d.startsWith('.')).sort();
   // A file of their own each, whatever their folder names make of a file name.
   const names = feedbackNames(students);
-  // Rows print as each student finishes (progress you can watch), in a column as wide as the longest name.
-  const width = Math.max(24, ...students.map((s) => s.length + 1));
+  // Rows print as each student finishes (progress you can watch), names shown with any control
+  // character escaped (a name must not move the cursor or paint a score), in a column as wide as the
+  // longest name up to 60.
+  const width = Math.min(60, Math.max(24, ...students.map((s) => shownName(s).length + 1)));
   // All at once: the grader's lanes keep the sandboxes to a few, shared by everyone.
   const graded = await Promise.all(students.map(async (s) => {
     const started = Date.now();
     const g = await grader.gradeFolder(resolve(batch, s), s);
     // Written now: this submission's sandboxes are dead, and none ever knew this path.
-    if (feedback) writeFeedback(feedback, g, exercises, (Date.now() - started) / 1000, reveal, names.get(s));
-    const file = feedback && names.get(s) !== s ? `  (feedback in ${names.get(s)}.txt)` : '';
-    console.log(`${s.padEnd(width)} ${String(g.score).padStart(3)}/${g.max}${file}${g.refused ? `  refused: ${g.refused}` : ''}`);
+    let file = feedback && names.get(s) !== s ? `  (feedback in ${names.get(s)}.txt)` : '';
+    try {
+      if (feedback) writeFeedback(feedback, g, exercises, (Date.now() - started) / 1000, reveal, names.get(s));
+    } catch (e) {
+      // One student's file that cannot be written is that row's trouble, not the class's.
+      file = `  (no feedback file: ${(e as Error).message.split('\n')[0]})`;
+    }
+    console.log(`${shownName(s).padEnd(width)} ${String(g.score).padStart(3)}/${g.max}${file}${g.refused ? `  refused: ${shownName(g.refused)}` : ''}`);
     return g;
   }));
   if (csvFile) writeFileSync(csvFile, csv(graded, exercises));

@@ -12,7 +12,7 @@ import { readCourse } from '../src/course/course.ts';
 import { DEFAULT_OPTIONS, Grader, type Graded } from '../src/course/grader.ts';
 import { formatReport, gradescopeResults } from '../src/course/report.ts';
 import { confinement } from '../src/course/sandbox.ts';
-import { findSrc } from '../src/course/submission.ts';
+import { uploadRoot } from '../src/course/submission.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const [submission = '/autograder/submission', results = '/autograder/results/results.json'] = process.argv.slice(2);
@@ -20,7 +20,7 @@ const started = Date.now();
 const course = readCourse(root);
 // A file every handout's src/ holds: the first exercise's.
 const marker = course.blocks.find((b) => b.id === course.exercises[0]!.id)!.file.replace(/^src\//, '');
-const at = findSrc(submission, marker);
+const at = uploadRoot(submission, marker);
 
 let g: Graded;
 if (at === null) {

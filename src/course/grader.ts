@@ -19,7 +19,7 @@ import { exerciseTestFiles, loadExercises as readCourseExercises, readCourse, TO
 import { DEFAULT_LIMITS, networkCut, runSandbox, type SandboxLimits, type StopReason, type TestRecord } from './sandbox.ts';
 import type { ThrownInfo } from './sandbox-child.ts';
 import { same, show, type Plain } from './show.ts';
-import { findSrc, Refused, readSubmissionFile, surveySubmission } from './submission.ts';
+import { Refused, readSubmissionFile, surveySubmission, uploadRoot } from './submission.ts';
 
 // #region X-grader
 // unwoven: course tooling; the README's course section describes it.
@@ -574,11 +574,12 @@ export class Grader {
       if (!st?.isDirectory()) throw new Refused(`${student}: ${st?.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder'}; a submission is a folder holding src/`);
       // An upload as a learning platform hands it over may hold the whole handout folder: its src/ is
       // graded wherever it is, as the Gradescope autograder finds it (links are never followed).
-      const at = lstatSync(join(dir, 'src'), { throwIfNoEntry: false }) ? dir : (findSrc(dir, this.srcMarker()) ?? dir);
+      const at = uploadRoot(dir, this.srcMarker()) ?? dir;
       const present = surveySubmission(at);
       files = new Map(this.answerFiles().filter((f) => present.has(f)).map((f) => [f, readSubmissionFile(at, f)]));
     } catch (e) {
-      const why = e instanceof Refused ? e.message : `the submission could not be read: ${(e as Error).message}`;
+      // (A file system's message names the path: the student's folder, not where the instructor keeps it.)
+      const why = e instanceof Refused ? e.message : `the submission could not be read: ${(e as Error).message.split(dir).join(student)}`;
       return graded(student, this.course, allFailed(this.course, why), why);
     }
     try {

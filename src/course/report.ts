@@ -111,7 +111,12 @@ export function gradescopeResults(g: Graded, exercises: Exercise[], seconds: num
 
 /** One CSV row per student: a column per exercise, the total, the most there was, and why a submission was refused. */
 export function csv(graded: Graded[], exercises: Exercise[]): string {
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  // A spreadsheet runs a cell that starts like a formula, and a bare carriage return ends a row:
+  // a student's folder name can be either, so such a cell is defused with a quote mark, and quoted.
+  const quote = (raw: string) => {
+    const s = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
   const rows = [['student', ...exercises.map((e) => e.id), 'total', 'max', 'note'].join(',')];
   for (const g of graded) {
     const per = exercises.map((e) => String(sum(g.outcomes.filter((t) => t.exercise === e.id).map((t) => t.score))));
@@ -150,8 +155,11 @@ export function classSummary(graded: Graded[], exercises: Exercise[], most = 5):
   return out.join('\n') + '\n';
 }
 
-/** A student's folder name as a plain file name. */
-const plainName = (student: string) => student.replace(/[^\w.@-]/g, '_').replace(/^\.+/, '_');
+/** A name as a terminal may show it: with a control character in it (a newline, a carriage return, an escape), quoted and escaped, so that it cannot move the cursor or paint a score. */
+export const shownName = (name: string): string => (/[\x00-\x1f\x7f-\x9f]/.test(name) ? JSON.stringify(name) : name);
+
+/** A student's folder name as a plain file name, short enough for any disk with `.results.json` and a `-N` after it. */
+const plainName = (student: string) => student.replace(/[^\w.@-]/g, '_').replace(/^\.+/, '_').slice(0, 100);
 
 /**
  * A feedback file name for each student, in the order given: the plain

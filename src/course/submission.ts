@@ -72,6 +72,15 @@ export function readSubmissionFile(dir: string, rel: string): string {
   }
 }
 
+/** What is at `path`, not following a link; undefined for nothing, and for a path the upload made unreadable (a file where a folder should be, a loop of links). */
+function entryAt(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Where the src/ folder of an upload is: `dir/src`, or the shallowest
  * folder named src below it that holds `marker` (a path every handout has,
@@ -83,9 +92,9 @@ export function findSrc(dir: string, marker: string, maxDepth = 6): string | nul
     const next: string[] = [];
     for (const rel of level.sort()) {
       const here = rel ? join(dir, rel) : dir;
-      const src = lstatSync(join(here, 'src'), { throwIfNoEntry: false });
+      const src = entryAt(join(here, 'src'));
       // A src that is a link is found too, so that the survey can refuse it by name.
-      if (src?.isSymbolicLink() || (src?.isDirectory() && lstatSync(join(here, 'src', marker), { throwIfNoEntry: false }))) return here;
+      if (src?.isSymbolicLink() || (src?.isDirectory() && entryAt(join(here, 'src', marker)))) return here;
       let names: string[] = [];
       try {
         names = readdirSync(here, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== 'node_modules' && d.name !== '__MACOSX').map((d) => d.name);
@@ -97,5 +106,14 @@ export function findSrc(dir: string, marker: string, maxDepth = 6): string | nul
     level = next.slice(0, 500);
   }
   return null;
+}
+
+/**
+ * The folder to grade in an upload, the same for the batch and for Gradescope: where findSrc
+ * finds the handout's src/, or else the upload itself if it has a src/ at all (one without the
+ * marker is graded as it is, and scores what it holds). Null when there is no src/ anywhere.
+ */
+export function uploadRoot(dir: string, marker: string): string | null {
+  return findSrc(dir, marker) ?? (entryAt(join(dir, 'src')) ? dir : null);
 }
 // #endregion X-submission

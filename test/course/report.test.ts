@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Exercise } from '../../src/course/course.ts';
 import type { Graded, TestOutcome } from '../../src/course/grader.ts';
-import { classSummary, feedbackNames, formatReport } from '../../src/course/report.ts';
+import { classSummary, csv, feedbackNames, formatReport, shownName } from '../../src/course/report.ts';
 
 const exercises = [
   { id: 'ex03-rights', title: 'rights', chapter: 'chapters/03-rights.md', points: 3 },
@@ -47,6 +47,38 @@ describe('feedback file names', () => {
   test('each student gets a file of their own, even where two names make the same plain file name, or differ only in case', () => {
     const names = feedbackNames(['Jo Smith', 'Jo_Smith', 'alice', 'Alice', '.profile', 'bob']);
     expect([...names]).toEqual([['Jo Smith', 'Jo_Smith'], ['Jo_Smith', 'Jo_Smith-2'], ['alice', 'alice'], ['Alice', 'Alice-2'], ['.profile', '_profile'], ['bob', 'bob']]);
+  });
+});
+
+describe('the gradebook CSV', () => {
+  test('a name cannot start a formula, end a row early, or move its grades to another student', () => {
+    const names = ['=1+99', '+SUM(A1)', '-2', '@cmd', 'mallory\rbob', 'Jo, Smith', 'plain'];
+    const text = csv(names.map((n) => student(n, [true, true], true)), exercises);
+    const rows = text.trimEnd().split('\n');
+    // One line a student: no bare carriage return or newline inside a row.
+    expect(rows.length).toBe(names.length + 1);
+    expect(rows.slice(1).map((r) => r.match(/^("[^"]*(?:""[^"]*)*"|[^,]*)/)![0])).toEqual([
+      "'=1+99", "'+SUM(A1)", "'-2", "'@cmd", '"mallory\rbob"', '"Jo, Smith"', 'plain',
+    ]);
+    // And a refusal note made of a name is defused the same way.
+    expect(csv([student('x', [false, false], false, '=HYPERLINK("http://evil","a")')], exercises).trimEnd().split('\n')[1]).toMatch(/,"'=HYPERLINK\(""http:\/\/evil"",""a""\)"$/);
+  });
+
+  test('a name printed on the console cannot move the cursor or paint a score', () => {
+    expect(shownName('alice')).toBe('alice');
+    expect(shownName('Jo Smith')).toBe('Jo Smith');
+    for (const tricky of ['eve      89/89\nzz', 'x\ralice', 'a\u001b[8mb']) {
+      const shown = shownName(tricky);
+      expect(shown).not.toMatch(/[\x00-\x1f]/);
+      expect(JSON.parse(shown)).toBe(tricky);
+    }
+  });
+
+  test('a feedback file name stays short enough for any disk, and still one of its own', () => {
+    const long = 'L'.repeat(250);
+    const names = feedbackNames([long, `${long}x`]);
+    expect(names.get(long)!.length).toBe(100);
+    expect(names.get(`${long}x`)).toBe(`${'L'.repeat(100)}-2`);
   });
 });
 
