@@ -6,9 +6,11 @@ import { killGuest, type Guest } from './lguest.ts';
 
 // #region H032-address-ok
 /**
- * Is `[addr, addr + len)` inside the Guest's memory? The sum is checked for
- * overflow first: a Guest that passes 0xFFFFFFFF and a length of 2 must not
- * wrap around to address 1.
+ * Is `[addr, addr + len)` inside the Guest's memory? lguest, in C, checks
+ * `addr + len >= addr` first, because there 0xFFFFFFFF + 2 wraps round to 1.
+ * Our numbers do not wrap (the sum is 0x1_0000_0001, and the limit refuses
+ * it), so here the same term refuses a negative length; kept, so that the
+ * check stays right whatever a caller passes.
  */
 export function lguestAddressOk(g: Guest, addr: number, len: number): boolean {
   // BEGIN SOLUTION ex07-address-ok

@@ -53,7 +53,7 @@ export interface Guest {
   /** The Guest's PAGE_OFFSET, told us at LGUEST_INIT: mappings above it are shared by every process. */
   kernelAddress: number;
   readonly pgdirs: PgDir[];
-  /** Which slot is the shadow we run on (lguest's `cpu_pgd`). */
+  /** Which slot is the shadow we run on (2.6.24's `lg->pgdidx`; `cpu->cpu_pgd` from 2.6.25). */
   cpuPgd: number;
   /** The Guest kernel stack, which must stay mapped (see H:260). */
   esp1: number;

@@ -138,6 +138,6 @@ function crossingAccess(g: Guest, kind: AccessKind, vaddr: number, cpl: number, 
       if (guestTakesFault(g, cpl, e.address, e.errorCode)) return FAULTED;
     }
   }
-  throw new Error(`host bug: access at 0x${vaddr.toString(16)} still faults after seven fixes`);
+  throw new Error(`host bug: access at 0x${vaddr.toString(16)} still faults after eight tries`);
 }
 // #endregion X-crossing-access

@@ -64,6 +64,9 @@ describe('crossing the line', () => {
     expect(t.access('read', SWITCHER_ADDR, 1).ok).toBe(true);
     expect(t.access('write', SWITCHER_ADDR, 1, 0).ok).toBe(false);
     expect(t.access('read', SWITCHER_ADDR, 3).ok).toBe(false);
+    // Its registers page, the second, is the one the Guest kernel may write; its programs cannot touch it.
+    expect(t.access('write', SWITCHER_ADDR + 0x1000, 1, 0)).toEqual({ ok: true, value: 0 });
+    expect(t.access('write', SWITCHER_ADDR + 0x1000, 3, 0).ok).toBe(false);
     // A read-only kernel page is read-only to the kernel too.
     const ro = PAGE_OFFSET + 0xa000;
     t.write(0x3000 + 10 * 4, 0xa000 | PTE_P | PTE_A);

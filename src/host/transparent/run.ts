@@ -90,7 +90,7 @@ function crossingAccess(vm: Vm, kind: AccessKind, vaddr: number, cpl: number, va
   for (let tries = 0; resolved.length < 2; tries++) {
     // Each page's shadow pushed the other's out: this Host cannot hold both at once.
     if (vm.stats.zapAlls - zapsBefore > 1) killVm(vm, 'out of memory allocating a shadow page');
-    if (tries >= 8) throw new Error(`host bug: access at 0x${vaddr.toString(16)} still faults after seven fixes`);
+    if (tries >= 8) throw new Error(`host bug: access at 0x${vaddr.toString(16)} still faults after eight tries`);
     enterGuest(vm, cpl);
     const part = parts[resolved.length]!;
     const paddr = vm.mmu.physical(part.va, kind);
