@@ -246,7 +246,7 @@ export class Mmu implements WalkMachine {
    * as JavaScript's `|` makes it (CR0_PE | CR0_PG is negative).
    */
   private controlBits(name: string, value: number): number {
-    if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) throw new GeneralProtectionFault(`${name} ${value} sets bits 63:32, which are reserved`);
+    if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) throw new GeneralProtectionFault(`${name} ${Number.isInteger(value) ? `0x${value.toString(16)}` : value} sets bits 63:32, which are reserved`);
     return value >>> 0;
   }
 

@@ -113,6 +113,16 @@ describe('crossing the line', () => {
     expect(t.access('read', USER, 3)).toEqual({ ok: true, value: 0x600d });
     expect(trips() - mark).toBe(1);
     expect(writes.length).toBe(1);
+    // A fault whose fix changes a shadow directory entry's rights: the Guest made the directory entry
+    // read-only in place, and a new page under it faults; the processor may hold the old rights for
+    // any page below, so CR3 is loaded again.
+    const pdeAt = t.pdeAt(BOOT_PGDIR, USER);
+    t.write(pdeAt, t.read(pdeAt) & ~PTE_RW);
+    t.setPte(BOOT_PGDIR, USER + 0x1000, t.frame() | PRWU);
+    writes.length = 0;
+    invlpgs.length = 0;
+    expect(t.access('read', USER + 0x1000, 3).ok).toBe(true);
+    expect(writes.length).toBe(1);
     // A fault the Guest must take changes no shadow: the Guest runs on without a CR3 load.
     writes.length = 0;
     invlpgs.length = 0;

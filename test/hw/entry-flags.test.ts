@@ -50,6 +50,11 @@ describe('flags by level and mode', () => {
       mmu2.writeCr0(CR0_PE | CR0_PG);
       m2.write32(pae.cr3, m2.read32(pae.cr3) | bit);
       expect(() => mmu2.writeCr3(pae.cr3)).toThrow(GeneralProtectionFault);
+      // Only a present entry is checked: a PDPTE with P clear may hold anything in its other bits.
+      m2.write32(pae.cr3 + 8, PTE_RW | PTE_US | PTE_A | PTE_D | 0x7000);
+      m2.write32(pae.cr3, m2.read32(pae.cr3) & ~bit);
+      mmu2.writeCr3(pae.cr3);
+      expect(mmu2.pdpteLo[1]).toBe(PTE_RW | PTE_US | PTE_A | PTE_D | 0x7000);
     }
   });
 });
