@@ -61,6 +61,10 @@ describe('MOV to CR4', () => {
     // Bits 63:32 of CR4 (and of CR0) are reserved too: refused, never dropped.
     expect(gpOf(() => mmu.writeCr4(2 ** 32 + CR4_PSE)).reason).toBe('CR4 0x100000010 sets bits 63:32, which are reserved');
     expect(mmu.cr4).toBe(CR4_PSE | CR4_PGE | CR4_SMEP | CR4_SMAP);
+    // The edges: 2^32 itself is bit 32; below -2^31 no 32-bit value comes signed; a fraction is no register value.
+    // (-2^31 is bit 31 alone, written signed: refused for being reserved in CR4, not for bits 63:32.)
+    for (const bad of [2 ** 32, -(2 ** 31) - 1, 1.5]) expect(gpOf(() => mmu.writeCr4(bad)).reason).toMatch(/sets bits 63:32, which are reserved$/);
+    expect(gpOf(() => mmu.writeCr4(-(2 ** 31))).reason).toBe('CR4 0x80000000 sets bits this processor reserves (0x80000000)');
     const cr0 = mmu.cr0;
     expect(gpOf(() => mmu.writeCr0(2 ** 33 + cr0)).reason).toMatch(/^CR0 0x2[0-9a-f]{8} sets bits 63:32, which are reserved$/);
     expect(mmu.cr0).toBe(cr0);
