@@ -63,4 +63,18 @@ describe('chapter 14 reads its shadow-or-nested transcript right', () => {
     );
     expect(said(/The walk cache brings nested paging to ([\d,]+)/)).toEqual([thousands(nested.misses * nested.cached)]);
   });
+
+  test('the prose that follows the processes through the first replay table quotes its cells', () => {
+    // | processes | Host | hidden faults per M | of them, stores into page tables | clear-alls | shadow pages built | trips to the Host per M |
+    const table = chapter.slice(chapter.indexOf('| processes | Host | hidden faults per M | of them'));
+    const cell = (procs: number, label: string, column: number) =>
+      Number(table.split('\n').find((l) => l.startsWith(`| ${procs} | ${label} |`))!.split('|').map((c) => c.trim())[column]!.replace(/,/g, ''));
+    const fixed = 'lguest, kmap named';
+    expect(said(/Its hidden faults go from ([\d,]+) per million to ([\d,]+), then ([\d,]+), and its shadow pages built from ([\d,]+) to ([\d,]+)\./)).toEqual(
+      [cell(4, fixed, 3), cell(8, fixed, 3), cell(16, fixed, 3), cell(4, fixed, 6), cell(16, fixed, 6)],
+    );
+    expect(said(/it builds each process's shadow once \(([\d,]+), ([\d,]+), ([\d,]+) pages/)).toEqual([4, 8, 16].map((p) => cell(p, 'transparent', 6)));
+    // "The transparent Host's counts do not move": its hidden faults and trips per million, from 4 processes on.
+    for (const column of [3, 4, 5, 7]) expect(new Set([4, 8, 16].map((p) => cell(p, 'transparent', column))).size, `column ${column}`).toBe(1);
+  });
 });
