@@ -9,6 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_OPTIONS, selfCheck } from '../src/course/grader.ts';
 import { loadExercises } from '../src/course/course.ts';
+import { outsideChanges } from '../src/course/answers.ts';
 import { formatReport, gradescopeResults } from '../src/course/report.ts';
 
 const args = process.argv.slice(2);
@@ -22,5 +23,7 @@ if (!existsSync(resolve(dir, 'course/exercises.json'))) {
 const started = Date.now();
 const g = await selfCheck(dir, DEFAULT_OPTIONS, 'this tree');
 const exercises = loadExercises(dir);
-process.stdout.write(formatReport(g, exercises, 'full', ['(a self-check with the public tests; the course grades with hidden tests too)']));
+// Code written outside the markers runs here and is not there when graded: say so before the results.
+const outside = outsideChanges(dir).map((at) => `note: ${at} is outside the exercise markers and differs from the handout. The grader takes only what is between the markers: a helper or import written outside them will not be there when you are graded.`);
+process.stdout.write(formatReport(g, exercises, 'full', ['(a self-check with the public tests; the course grades with hidden tests too)', ...outside]));
 if (json) writeFileSync(json, JSON.stringify(gradescopeResults(g, exercises, (Date.now() - started) / 1000, true), null, 2) + '\n');

@@ -11,7 +11,9 @@
  * exercise's reference solution in place. So a mistake costs points in its
  * own exercise only, and code outside the markers changes nothing.
  */
-import { relative, dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { ExerciseBlock } from '../markers/markers.ts';
 import type { Exercise } from '../markers/exercises.ts';
 
@@ -130,3 +132,48 @@ export function splice(file: string, text: string, blocks: ExerciseBlock[], choo
   return { text: out.join('\n'), origin };
 }
 // #endregion X-answers
+
+/** Where a handout records, for each file with exercises in it, its lines outside the exercises. */
+export const OUTSIDE_FILE = 'course/outside.json';
+
+/**
+ * A file's lines outside its exercise blocks, markers kept and each block's body left out, each as
+ * a short digest with its 1-based line. Line ends and trailing spaces do not count (an editor on
+ * another system changes them), nor todo()'s import, which a finished file may drop.
+ */
+function outsideLines(file: string, text: string): { line: number; digest: string }[] | null {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const { answers, errors } = parseAnswers(file, lines.join('\n'));
+  if (errors.length) return null;
+  const inside = new Set(answers.flatMap((a) => a.lines.map((_, j) => a.begin + 1 + j)));
+  return lines.flatMap((l, i) => (inside.has(i + 1) || /^import \{ todo \} from '[^']+';$/.test(l) ? [] : [{ line: i + 1, digest: createHash('sha256').update(l.trimEnd()).digest('hex').slice(0, 12) }]));
+}
+
+/** What a handout records of one of its files: the digests of its lines outside the exercises. */
+export function outsideRecord(file: string, text: string): string[] {
+  return (outsideLines(file, text) ?? []).map((l) => l.digest);
+}
+
+/**
+ * The files of a student's tree whose lines outside the exercise markers are not the handout's, as
+ * `file:line` of the first that differs. The grader takes only what lies between the markers, so
+ * code written outside them (a helper, an import) passes here and is not there when graded. A
+ * tree without the record (an older handout), or a file whose markers cannot be read, says nothing:
+ * the self-check's own report covers broken markers.
+ */
+export function outsideChanges(dir: string): string[] {
+  const at = join(dir, OUTSIDE_FILE);
+  if (!existsSync(at)) return [];
+  const record = JSON.parse(readFileSync(at, 'utf8')) as Record<string, string[]>;
+  const changed: string[] = [];
+  for (const [file, digests] of Object.entries(record)) {
+    const path = join(dir, file);
+    const mine = existsSync(path) ? outsideLines(file, readFileSync(path, 'utf8')) : null;
+    if (!mine) continue;
+    const i = mine.findIndex((l, k) => l.digest !== digests[k]);
+    if (i >= 0) changed.push(`${file}:${mine[i]!.line}`);
+    else if (mine.length !== digests.length) changed.push(`${file}:${mine.length ? mine.at(-1)!.line : 1}`);
+  }
+  return changed;
+}
+

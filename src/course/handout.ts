@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { writeJsonWhole, writeWhole } from '../files/write-whole.ts';
-import { handoutText, stubLines } from './answers.ts';
+import { handoutText, OUTSIDE_FILE, outsideRecord, stubLines } from './answers.ts';
 import { readCourse, TODO_MODULE, type Course, type Exercise } from './course.ts';
 import { DEFAULT_OPTIONS, Grader, selfCheck, type GradeOptions } from './grader.ts';
 import { fingerprints, findLeaks, findLeaksIn, textFiles, type Leak } from './leaks.ts';
@@ -175,7 +175,8 @@ Write your answer **between the two marker lines**, in place of the \`todo(…)\
 leave the marker lines as they are. The grader takes only what stands between them
 and puts it into the course's own copy of the file: anything you change outside the
 markers is not graded (and is not needed). If your answer needs a helper, write it
-inside the markers.
+inside the markers. \`npm run grade -- .\` warns you, file and line, when something
+outside the markers differs from this handout.
 
 ## Setup
 
@@ -318,13 +319,21 @@ export async function writeHandout(root: string, out: string, o: HandoutOptions 
     mkdirSync(dirname(join(out, f)), { recursive: true });
     cpSync(join(root, f), join(out, f), { recursive: true });
   }
+  // What each exercise file holds outside its markers, so that the self-check can tell a student who
+  // wrote code there that the grader will not see it.
+  const outside: Record<string, string[]> = {};
   for (const [file, text] of course.sources) {
     if (!files.includes(file)) report.errors.push(`${file} holds an exercise but no test or example reaches it`);
-    else writeFileSync(join(out, file), handoutText(file, text, blocks, exercises, TODO_MODULE));
+    else {
+      const handed = handoutText(file, text, blocks, exercises, TODO_MODULE);
+      writeFileSync(join(out, file), handed);
+      outside[file] = outsideRecord(file, handed);
+    }
   }
   cpSync(join(root, 'chapters'), join(out, 'chapters'), { recursive: true });
   mkdirSync(join(out, 'course'), { recursive: true });
   writeFileSync(join(out, 'course/exercises.json'), readFileSync(join(root, 'course/exercises.json')));
+  writeFileSync(join(out, OUTSIDE_FILE), JSON.stringify(outside) + '\n');
   log(`wrote ${files.length} source and test files, ${exercises.length} exercises stubbed`);
 
   // Practice, drawn now by the finished MMU, for the seeds the chapters name too.

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parseAnswers } from '../../src/course/answers.ts';
+import { OUTSIDE_FILE, outsideChanges, parseAnswers } from '../../src/course/answers.ts';
 import { DEFAULT_OPTIONS } from '../../src/course/grader.ts';
 import { copyProofsKey, HANDOUT_MARK, refuseOut, writeHandout } from '../../src/course/handout.ts';
 import { parseExercises } from '../../src/markers/markers.ts';
@@ -151,6 +151,9 @@ describe('the handout', () => {
     const exercises = (JSON.parse(readFileSync(join(out, 'course/exercises.json'), 'utf8')) as { exercises: { id: string }[] }).exercises;
     expect(new Set(answers.map((a) => a.id))).toEqual(new Set(exercises.map((e) => e.id)));
     expect(answers.every((a) => a.lines.some((l) => /\btodo\(/.test(l)))).toBe(true);
+    // The record of what lies outside the markers covers every file with an exercise, and the handout matches it.
+    expect(Object.keys(JSON.parse(readFileSync(join(out, OUTSIDE_FILE), 'utf8')) as object).sort()).toEqual([...new Set(answers.map((a) => a.file))].sort());
+    expect(outsideChanges(out)).toEqual([]);
   });
 
   test('tells a student what the course is, the exercises in order with what each needs, and how to test, grade and submit', () => {
