@@ -241,9 +241,10 @@ export class Mmu implements WalkMachine {
   }
 
   /**
-   * CR0 and CR4 are 64 bits in IA-32e mode, and bits 63:32 are reserved: a MOV
-   * that sets one must raise #GP, not lose it. A 32-bit value may come signed,
-   * as JavaScript's `|` makes it (CR0_PE | CR0_PG is negative).
+   * CR0 and CR4 are 64 bits in IA-32e mode, and so is EFER, and their bits
+   * 63:32 are reserved: a write that sets one must raise #GP, not lose it. A
+   * 32-bit value may come signed, as JavaScript's `|` makes it (CR0_PE |
+   * CR0_PG is negative).
    */
   private controlBits(name: string, value: number): number {
     if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) throw new GeneralProtectionFault(`${name} ${Number.isInteger(value) ? `0x${value.toString(16)}` : value} sets bits 63:32, which are reserved`);
@@ -255,9 +256,8 @@ export class Mmu implements WalkMachine {
    * bit 63 of an entry means, so we flush: our choice, not an SDM rule.
    */
   writeEfer(value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff || value & ~EFER_SUPPORTED) {
-      throw new GeneralProtectionFault(`EFER ${value} sets reserved bits`);
-    }
+    value = this.controlBits('EFER', value);
+    if (value & ~EFER_SUPPORTED) throw new GeneralProtectionFault(`EFER 0x${value.toString(16)} sets reserved bits`);
     value = (value & ~EFER_LMA) | (this._efer & EFER_LMA);
     if (this._cr0 & CR0_PG && (value ^ this._efer) & EFER_LME) throw new GeneralProtectionFault('cannot change EFER.LME while paging');
     const changed = value ^ this._efer;
