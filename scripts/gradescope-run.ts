@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { readCourse } from '../src/course/course.ts';
+import { readCourse, srcMarker } from '../src/course/course.ts';
 import { DEFAULT_OPTIONS, Grader, type Graded } from '../src/course/grader.ts';
 import { formatReport, gradescopeResults } from '../src/course/report.ts';
 import { confinement } from '../src/course/sandbox.ts';
@@ -18,8 +18,7 @@ const root = resolve(import.meta.dirname, '..');
 const [submission = '/autograder/submission', results = '/autograder/results/results.json'] = process.argv.slice(2);
 const started = Date.now();
 const course = readCourse(root);
-// A file every handout's src/ holds: the first exercise's.
-const marker = course.blocks.find((b) => b.id === course.exercises[0]!.id)!.file.replace(/^src\//, '');
+const marker = srcMarker(course);
 const at = uploadRoot(submission, marker);
 
 let g: Graded;

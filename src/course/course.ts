@@ -72,6 +72,11 @@ export function exerciseTestFiles(root: string, id: string): string[] {
   return ['public', 'hidden'].map((v) => `test/exercises/${id}.${v}.test.ts`).filter((f) => existsSync(join(root, f)));
 }
 
+/** A file every handout's src/ holds (the first exercise's), relative to src/: how an upload's src/ is known. */
+export function srcMarker(course: Pick<Course, 'blocks' | 'exercises'>): string {
+  return course.blocks.find((b) => b.id === course.exercises[0]!.id)!.file.replace(/^src\//, '');
+}
+
 /**
  * The course's static parts, checked: every exercise has blocks, public and
  * hidden tests, and every block belongs to a listed exercise. `tests` is

@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 import { writeJsonWhole } from '../files/write-whole.ts';
 import { parseAnswers, splice, type Answer, type Choice, type Spliced } from './answers.ts';
 import { blankExpectations, bootCode, bundleTests, isBundleError, LazySourceMap, type BundleError } from './bundle.ts';
-import { exerciseTestFiles, loadExercises as readCourseExercises, readCourse, TODO_MODULE, type Course, type CourseTest, type ExerciseBlock } from './course.ts';
+import { exerciseTestFiles, loadExercises as readCourseExercises, readCourse, srcMarker, TODO_MODULE, type Course, type CourseTest, type ExerciseBlock } from './course.ts';
 import { DEFAULT_LIMITS, networkCut, runSandbox, type SandboxLimits, type StopReason, type TestRecord } from './sandbox.ts';
 import type { ThrownInfo } from './sandbox-child.ts';
 import { same, show, type Plain } from './show.ts';
@@ -490,12 +490,6 @@ export class Grader {
     return grader;
   }
 
-  /** A file every handout's src/ holds (the first exercise's), relative to src/: how an upload's src/ is known. */
-  srcMarker(): string {
-    const { course } = this;
-    return course.blocks.find((b) => b.id === course.exercises[0]!.id)!.file.replace(/^src\//, '');
-  }
-
   /** The files of the course that hold answers. */
   answerFiles(): string[] {
     return [...this.course.sources.keys()];
@@ -574,7 +568,7 @@ export class Grader {
       if (!st?.isDirectory()) throw new Refused(`${student}: ${st?.isSymbolicLink() ? 'is a symbolic link' : 'is not a folder'}; a submission is a folder holding src/`);
       // An upload as a learning platform hands it over may hold the whole handout folder: its src/ is
       // graded wherever it is, as the Gradescope autograder finds it (links are never followed).
-      const at = uploadRoot(dir, this.srcMarker()) ?? dir;
+      const at = uploadRoot(dir, srcMarker(this.course)) ?? dir;
       const present = surveySubmission(at);
       files = new Map(this.answerFiles().filter((f) => present.has(f)).map((f) => [f, readSubmissionFile(at, f)]));
     } catch (e) {
