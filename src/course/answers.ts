@@ -142,8 +142,9 @@ export const OUTSIDE_FILE = 'course/outside.json';
  * another system changes them), nor todo()'s import, which a finished file may drop.
  */
 function outsideLines(file: string, text: string): { line: number; digest: string }[] | null {
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
-  const { answers, errors } = parseAnswers(file, lines.join('\n'));
+  const unix = text.replace(/\r\n/g, '\n');
+  const lines = unix.split('\n');
+  const { answers, errors } = parseAnswers(file, unix);
   if (errors.length) return null;
   const inside = new Set(answers.flatMap((a) => a.lines.map((_, j) => a.begin + 1 + j)));
   return lines.flatMap((l, i) => (inside.has(i + 1) || /^import \{ todo \} from '[^']+';$/.test(l) ? [] : [{ line: i + 1, digest: createHash('sha256').update(l.trimEnd()).digest('hex').slice(0, 12) }]));

@@ -14,7 +14,7 @@ import type MarkdownIt from 'markdown-it';
 import { FIGURES, type FigureOutput } from '../figures/registry.ts';
 import { digestFiles, memo, memoKey } from './cache.ts';
 import type { ChapterEnv } from './weave.ts';
-import { exampleOutputs } from './transcripts.ts';
+import { errorLines, exampleOutputs } from './transcripts.ts';
 import { batchedByTurn, FIGURE_ENTRY, runInWorker, withBundles } from './workers.ts';
 
 const INFO = /^figure\s+(\S+)\s*$/;
@@ -65,7 +65,7 @@ export async function drawFigures(root: string, names: Iterable<string>, example
       let printed: string | undefined;
       if (example) {
         const out = (await exampleOutputs(examples, [example], 1, ran)).get(example)!;
-        if (out.stdout === undefined) throw new Error(`figure ${name} could not be drawn: ${example} failed: ${(out.error ?? '').trim().split('\n').slice(0, 6).join(' | ')}`);
+        if (out.stdout === undefined) throw new Error(`figure ${name} could not be drawn: ${example} failed: ${errorLines(out.error)}`);
         printed = out.stdout;
       }
       const r = await memo(memoKey('figure', name, b.code, data, printed ?? ''), async () => {

@@ -76,13 +76,18 @@ export async function checkTranscripts(root: string, checks: TranscriptCheck[], 
   for (const c of present) {
     const { stdout, error } = outputs.get(c.example)!;
     if (error !== undefined || stdout === undefined) {
-      errors.push({ file: c.chapter, line: c.line, message: `example ${c.example} failed: ${(error ?? '').trim().split('\n').slice(0, 6).join(' | ')}` });
+      errors.push({ file: c.chapter, line: c.line, message: `example ${c.example} failed: ${errorLines(error)}` });
       continue;
     }
     const diff = firstDifference(c.expected, stdout);
     if (diff) errors.push({ file: c.chapter, line: c.line + 1 + diff.line, message: `stale transcript of ${c.example}: line ${diff.line + 1} shows "${diff.expected}" but the example prints "${diff.actual}"` });
   }
   return errors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+
+/** Why an example failed, in one line of a report: its error's first six lines. */
+export function errorLines(error: string | undefined): string {
+  return (error ?? '').trim().split('\n').slice(0, 6).join(' | ');
 }
 
 /**
