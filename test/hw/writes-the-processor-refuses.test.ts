@@ -96,6 +96,9 @@ describe('WRMSR to EFER', () => {
       expect(gpOf(() => mmu.writeEfer(value)).reason).toMatch(/reserved/);
       expect(mmu.efer).toBe(0);
     }
+    // The reasons name the register and what is wrong: a bit above 31, or one of the low 32 that EFER has not.
+    expect(gpOf(() => mmu.writeEfer(2 ** 40)).reason).toBe('EFER 0x10000000000 sets bits 63:32, which are reserved');
+    expect(gpOf(() => mmu.writeEfer(1 << 12)).reason).toBe('EFER 0x1000 sets reserved bits');
     mmu.writeEfer(EFER_SCE | EFER_NXE);
     expect(mmu.efer).toBe(EFER_SCE | EFER_NXE);
     // LMA is accepted in the value and ignored: the processor's to set.
